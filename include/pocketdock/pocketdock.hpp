@@ -1,0 +1,13 @@
+#pragma once
+/// @file pocketdock.hpp
+/// Umbrella header: everything but the opt-in `format.hpp` (fmt) and `json.hpp` (nlohmann).
+
+#include <pocketdock/command.hpp>
+#include <pocketdock/container.hpp>
+#include <pocketdock/engine.hpp>
+#include <pocketdock/errors.hpp>
+#include <pocketdock/options.hpp>
+#include <pocketdock/profiles.hpp>
+#include <pocketdock/types.hpp>
+#include <pocketdock/units.hpp>
+#include <pocketdock/version.hpp>

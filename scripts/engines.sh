@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Starts a private Podman API service and a private dockerd on sockets under $POCKETDOCK_RUN_DIR
+# (default /run/pocketdock), reusing any that already answer, then builds the offline test image
+# (pocketdock/minimal-shell) on both. Prints the two socket paths as shell assignments.
+# Usage: scripts/engines.sh [start|stop|status]
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+run_dir=${POCKETDOCK_RUN_DIR:-/run/pocketdock}
+podman_sock=$run_dir/podman.sock
+docker_sock=$run_dir/docker.sock
+
+log() { printf '[engines] %s\n' "$*" >&2; }
+
+ping() { curl -sf --max-time 2 --unix-socket "$1" http://localhost/_ping 2>/dev/null | grep -q OK; }
+
+wait_ping() {
+  local sock=$1 name=$2 pidfile=$3
+  for _ in $(seq 1 120); do
+    ping "$sock" && return 0
+    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      log "$name exited during start-up; its log:"; tail -n 30 "$run_dir/$name.log" >&2 || true; return 1
+    fi
+    sleep 0.5
+  done
+  log "$name did not answer on $sock within 60 s"; tail -n 30 "$run_dir/$name.log" >&2 || true
+  return 1
+}
+
+start_podman() {
+  if ping "$podman_sock"; then log "podman already answers on $podman_sock"; return 0; fi
+  rm -f "$podman_sock"
+  cat >"$run_dir/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+  log "starting podman system service on $podman_sock"
+  CONTAINERS_CONF=$run_dir/containers.conf setsid podman system service --time=0 "unix://$podman_sock" \
+    >"$run_dir/podman.log" 2>&1 </dev/null &
+  echo $! >"$run_dir/podman.pid"
+  wait_ping "$podman_sock" podman "$run_dir/podman.pid"
+}
+
+start_docker() {
+  if ping "$docker_sock"; then log "docker already answers on $docker_sock"; return 0; fi
+  rm -f "$docker_sock"
+  mkdir -p "$run_dir/docker-data" "$run_dir/docker-exec"
+  log "starting dockerd on $docker_sock"
+  setsid dockerd --host "unix://$docker_sock" --data-root "$run_dir/docker-data" \
+    --exec-root "$run_dir/docker-exec" --pidfile "$run_dir/docker.pid" \
+    >"$run_dir/docker.log" 2>&1 </dev/null &
+  wait_ping "$docker_sock" docker "$run_dir/docker.pid"
+}
+
+# Builds images/minimal-shell (FROM scratch + the host's static busybox and bash) through POST /build.
+build_image() {
+  local sock=$1 ctx out
+  ctx=$(mktemp -d)
+  "$root/images/minimal-shell/prepare-context.sh" "$ctx"
+  out=$(tar -C "$ctx" -cf - . | curl -sS --max-time 300 --unix-socket "$sock" -X POST \
+    -H 'Content-Type: application/x-tar' --data-binary @- \
+    'http://localhost/v1.41/build?t=pocketdock/minimal-shell:latest&rm=1&forcerm=1')
+  rm -rf "$ctx"
+  if printf '%s' "$out" | grep -q '"error'; then log "image build failed on $sock: $out"; return 1; fi
+  log "built pocketdock/minimal-shell on $sock"
+}
+
+stop_one() {
+  local pidfile=$1
+  [ -f "$pidfile" ] || return 0
+  local pid; pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"; for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  fi
+  rm -f "$pidfile"
+}
+
+case "${1:-start}" in
+  start)
+    mkdir -p "$run_dir"
+    for b in podman dockerd runc curl busybox bash-static; do
+      command -v "$b" >/dev/null || { log "missing '$b': run scripts/install-deps.sh"; exit 1; }
+    done
+    start_podman & p=$!
+    start_docker & d=$!
+    wait $p; wait $d
+    build_image "$podman_sock" & p=$!
+    build_image "$docker_sock" & d=$!
+    wait $p; wait $d
+    echo "POCKETDOCK_TEST_PODMAN_SOCKET=$podman_sock"
+    echo "POCKETDOCK_TEST_DOCKER_SOCKET=$docker_sock"
+    ;;
+  stop)
+    stop_one "$run_dir/podman.pid"; stop_one "$run_dir/docker.pid" ;;
+  status)
+    ping "$podman_sock" && echo "podman: up ($podman_sock)" || echo "podman: down"
+    ping "$docker_sock" && echo "docker: up ($docker_sock)" || echo "docker: down" ;;
+  *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+esac

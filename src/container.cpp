@@ -1,0 +1,229 @@
+#include "container_state.hpp"
+#include "exec.hpp"
+
+#include <pocketdock/container.hpp>
+#include <pocketdock/profiles.hpp>
+#include <pocketdock/units.hpp>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+namespace pocketdock {
+namespace detail {
+
+std::string generate_name() { return "pd-" + random_hex(8); }
+
+std::string iso_now() {
+  auto now = std::chrono::system_clock::now();
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}+00:00", std::chrono::floor<std::chrono::seconds>(now), us);
+}
+
+namespace {
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  auto ok_first = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  auto ok = [&](char c) { return ok_first(c) || c == '_' || c == '.' || c == '-'; };
+  if (!ok_first(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), ok);
+}
+
+void check_port(int port, bool allow_zero, const char* what) {
+  if ((port == 0 && allow_zero) || (port >= 1 && port <= 65535)) return;
+  throw InvalidArgument(fmt::format("{} port {} is outside 1-65535", what, port));
+}
+
+}  // namespace
+
+void validate_create_options(const CreateOptions& o) {
+  if (!o.name.empty() && !valid_name(o.name)) {
+    throw InvalidArgument(fmt::format("invalid container name {:?}: use letters, digits, '_', '.', '-'", o.name));
+  }
+  if (o.image.empty()) throw InvalidArgument("image must not be empty");
+  if (o.timeout <= std::chrono::milliseconds::zero()) throw InvalidArgument("timeout must be positive");
+  if (o.mem_limit) (void)parse_mem_limit(*o.mem_limit);
+  if (o.cpu_percent) {
+    int max = 100 * static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    if (*o.cpu_percent < 1 || *o.cpu_percent > max) {
+      throw InvalidArgument(fmt::format("cpu_percent {} is outside 1-{} (100 per CPU)", *o.cpu_percent, max));
+    }
+  }
+  for (const auto& [host, cont] : o.volumes) {
+    if (host.empty() || host.front() != '/') throw InvalidArgument(fmt::format("volume host path {:?} is not absolute", host));
+    if (cont.empty() || cont.front() != '/') {
+      throw InvalidArgument(fmt::format("volume container path {:?} is not absolute", cont));
+    }
+    if (host.find(':') != std::string::npos || cont.find(':') != std::string::npos) {
+      throw InvalidArgument(fmt::format("volume paths may not contain ':' ({} -> {})", host, cont));
+    }
+  }
+  for (const auto& d : o.devices) {
+    if (d.empty() || d.front() != '/') throw InvalidArgument(fmt::format("device path {:?} is not absolute", d));
+  }
+  for (const auto& p : o.ports) {
+    check_port(p.host, true, "host");
+    check_port(p.container, false, "container");
+  }
+  for (const auto& [k, v] : o.env) {
+    if (k.empty() || k.find('=') != std::string::npos) throw InvalidArgument(fmt::format("invalid env name {:?}", k));
+  }
+  for (const auto& [k, v] : o.labels) {
+    if (k.rfind("pocketdock.", 0) == 0 && k != "pocketdock.test") {
+      throw InvalidArgument(fmt::format("label {:?} is reserved for pocketdock", k));
+    }
+  }
+}
+
+nlohmann::json container_create_body(const CreateOptions& o, const std::string& name, const std::string& image,
+                                     const std::string& project, const std::string& data_path,
+                                     const std::string& created_at) {
+  nlohmann::json labels = nlohmann::json::object();
+  for (const auto& [k, v] : o.labels) labels[k] = v;
+  labels["pocketdock.managed"] = "true";
+  labels["pocketdock.instance"] = name;
+  labels["pocketdock.persist"] = o.persist ? "true" : "false";
+  labels["pocketdock.created-at"] = created_at;
+  if (!project.empty()) labels["pocketdock.project"] = project;
+  if (!data_path.empty()) labels["pocketdock.data-path"] = data_path;
+
+  nlohmann::json host{{"Init", true}};
+  if (o.mem_limit) host["Memory"] = parse_mem_limit(*o.mem_limit);
+  if (o.cpu_percent) host["NanoCpus"] = static_cast<std::int64_t>(*o.cpu_percent) * 10'000'000;
+  if (!o.devices.empty()) {
+    auto devices = nlohmann::json::array();
+    for (const auto& d : o.devices) devices.push_back({{"PathOnHost", d}, {"PathInContainer", d}, {"CgroupPermissions", "rwm"}});
+    host["Devices"] = devices;
+  }
+  if (!o.volumes.empty()) {
+    auto binds = nlohmann::json::array();
+    for (const auto& [h, c] : o.volumes) binds.push_back(h + ":" + c);
+    host["Binds"] = binds;
+  }
+  nlohmann::json body{{"Image", image}, {"Cmd", {"sleep", "infinity"}}, {"Labels", labels}};
+  if (!o.ports.empty()) {
+    nlohmann::json bindings = nlohmann::json::object();
+    nlohmann::json exposed = nlohmann::json::object();
+    for (const auto& p : o.ports) {
+      std::string key = fmt::format("{}/tcp", p.container);
+      exposed[key] = nlohmann::json::object();
+      bindings[key].push_back({{"HostIp", p.host_ip}, {"HostPort", p.host == 0 ? std::string() : std::to_string(p.host)}});
+    }
+    host["PortBindings"] = bindings;
+    body["ExposedPorts"] = exposed;
+  }
+  if (o.network && !*o.network) host["NetworkMode"] = "none";
+  body["HostConfig"] = host;
+  if (!o.env.empty()) {
+    auto env = nlohmann::json::array();
+    for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
+    body["Env"] = env;
+  }
+  if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
+  if (!o.user.empty()) body["User"] = o.user;
+  return body;
+}
+
+}  // namespace detail
+
+Container::Container(std::shared_ptr<detail::ContainerState> state) : state_(std::move(state)) {}
+Container::Container(Container&&) noexcept = default;
+
+Container& Container::operator=(Container&& other) noexcept {
+  if (this != &other) {
+    try {
+      if (state_) shutdown();
+    } catch (...) {
+      // A destructor-like path: errors of the old container are not the new one's.
+    }
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+
+Container::~Container() {
+  if (!state_) return;
+  try {
+    shutdown();
+  } catch (...) {
+    // Destructors never throw; call shutdown() to see errors.
+  }
+}
+
+detail::ContainerState& Container::state() const {
+  if (!state_) throw InvalidArgument("use of a moved-from Container");
+  return *state_;
+}
+
+const std::string& Container::name() const { return state().name; }
+std::string Container::id() const { return state().current_id(); }
+const std::string& Container::socket_path() const { return state().engine->info().socket_path; }
+const EngineInfo& Container::engine() const { return state().engine->info(); }
+bool Container::persist() const { return state().persist; }
+const std::string& Container::project() const { return state().project; }
+const std::string& Container::data_path() const { return state().data_path; }
+std::chrono::milliseconds Container::default_timeout() const { return state().timeout; }
+
+ExecResult Container::run(const Command& command, const RunOptions& options) {
+  auto& s = state();
+  return detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout);
+}
+
+void Container::shutdown(bool force) {
+  auto& s = state();
+  if (s.closed.exchange(true)) return;
+  s.run_hooks();
+  std::string id = s.current_id();
+  try {
+    if (s.persist) {
+      s.engine->stop_container(id, force ? 0 : 10);
+    } else {
+      // An ephemeral container keeps nothing worth a graceful stop: remove it at once.
+      s.engine->remove_container(id, true);
+    }
+  } catch (const ContainerNotFound&) {
+    // Already gone: the goal of shutdown is reached.
+  } catch (const ContainerNotRunning&) {
+  }
+}
+
+Container create_new_container(const CreateOptions& options) {
+  detail::validate_create_options(options);
+  std::string image = options.image;
+  if (options.profile && options.image == kDefaultImage) image = resolve_profile(*options.profile).image_tag;
+  std::optional<bool> network = options.network;
+  if (!network && options.profile) network = resolve_profile(*options.profile).network_default;
+  CreateOptions effective = options;
+  effective.image = image;
+  effective.network = network;
+
+  auto state = std::make_shared<detail::ContainerState>();
+  state->engine = detail::EngineClient::connect(options.engine);
+  state->name = options.name.empty() ? detail::generate_name() : options.name;
+  state->image = image;
+  state->timeout = options.timeout;
+  state->persist = options.persist;
+  state->project = options.project.value_or("");
+  state->create_options = effective;
+
+  auto body = detail::container_create_body(effective, state->name, image, state->project, state->data_path,
+                                            detail::iso_now());
+  std::string id = state->engine->create_container(body, state->name);
+  try {
+    state->engine->start_container(id);
+  } catch (...) {
+    try {
+      state->engine->remove_container(id, true);
+    } catch (...) {
+      // Keep the start error, which says what went wrong.
+    }
+    throw;
+  }
+  state->id = id;
+  return detail::ContainerAccess::make(std::move(state));
+}
+
+}  // namespace pocketdock

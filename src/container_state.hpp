@@ -1,0 +1,82 @@
+#pragma once
+// Shared state behind a Container handle. Sessions, streams and processes hold a shared_ptr to
+// it, so they stay valid while the handle moves.
+
+#include "engine_api.hpp"
+
+#include <pocketdock/container.hpp>
+#include <pocketdock/options.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace pocketdock::detail {
+
+/// Something the container must end when it shuts down (a session, stream or process).
+class ShutdownHook {
+ public:
+  virtual ~ShutdownHook() = default;
+  virtual void on_container_shutdown() noexcept = 0;
+};
+
+struct ContainerState {
+  std::shared_ptr<EngineClient> engine;
+  std::string name;
+  std::string image;
+  std::chrono::milliseconds timeout{30000};
+  bool persist = false;
+  std::string project;
+  std::string data_path;
+  CreateOptions create_options;  ///< what it was made with (a fresh reboot makes it again)
+
+  mutable std::mutex mutex;
+  std::string id;  ///< guarded by mutex: changes on a fresh reboot
+  std::atomic<bool> closed{false};
+  std::vector<std::weak_ptr<ShutdownHook>> hooks;  ///< guarded by mutex
+
+  [[nodiscard]] std::string current_id() const {
+    std::lock_guard lock(mutex);
+    return id;
+  }
+  void add_hook(const std::shared_ptr<ShutdownHook>& hook) {
+    std::lock_guard lock(mutex);
+    std::erase_if(hooks, [](const auto& w) { return w.expired(); });
+    hooks.push_back(hook);
+  }
+  /// Ends every live session, stream and process (outside the lock).
+  void run_hooks() noexcept {
+    std::vector<std::weak_ptr<ShutdownHook>> taken;
+    {
+      std::lock_guard lock(mutex);
+      taken.swap(hooks);
+    }
+    for (auto& w : taken) {
+      if (auto h = w.lock()) h->on_container_shutdown();
+    }
+  }
+};
+
+struct ContainerAccess {
+  static Container make(std::shared_ptr<ContainerState> state) { return Container(std::move(state)); }
+  static const std::shared_ptr<ContainerState>& state(const Container& c) { return c.state_; }
+};
+
+/// The create body of the reference (labels, limits, ports...) plus our options. Validates first.
+[[nodiscard]] nlohmann::json container_create_body(const CreateOptions& options, const std::string& name,
+                                                   const std::string& image, const std::string& project,
+                                                   const std::string& data_path, const std::string& created_at);
+
+/// Checks every option that can be checked without an engine. @throws InvalidArgument
+void validate_create_options(const CreateOptions& options);
+
+/// "2026-02-09T12:34:56.123456+00:00" for now (reference `created-at` label format).
+[[nodiscard]] std::string iso_now();
+
+/// Name of a new container: "pd-" + 8 lowercase hex digits.
+[[nodiscard]] std::string generate_name();
+
+}  // namespace pocketdock::detail

@@ -1,0 +1,160 @@
+#pragma once
+// The engine API layer: one function per Engine endpoint, error mapping in one place, and every
+// Podman/Docker difference handled here.
+
+#include "http.hpp"
+#include "unix_socket.hpp"
+
+#include <pocketdock/engine.hpp>
+#include <pocketdock/errors.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace httplib {
+class Client;
+}
+
+namespace pocketdock::detail {
+
+/// The endpoint a call went to; decides how HTTP errors map to exceptions.
+enum class ApiOp {
+  ping, version, container_create, container_start, container_stop, container_restart,
+  container_remove, container_inspect, container_list, container_kill, container_stats,
+  container_top, container_wait, exec_create, exec_start, exec_inspect, archive_get, archive_put,
+  archive_stat, commit, build, image_save, image_load, image_import, image_inspect, image_remove,
+  image_tag, other,
+};
+
+[[nodiscard]] const char* to_string(ApiOp op) noexcept;
+
+/// Extracts the engine's message from an error body (`{"message": ...}` on both engines).
+[[nodiscard]] std::string engine_message(std::string_view body);
+
+/// The one place where an HTTP status and engine JSON become a pocketdock exception.
+/// `subject` is the image, name or path the call was about, when not the container itself.
+[[noreturn]] void throw_api_error(ApiOp op, int status, std::string_view body, const std::string& container_id,
+                                  const std::string& subject = {});
+
+struct ApiRequest {
+  std::string method = "GET";
+  std::string path;  ///< unversioned, e.g. "/containers/abc/json"
+  std::vector<std::pair<std::string, std::string>> query;
+  std::string body;
+  std::string content_type;  ///< defaults to application/json when there is a body
+  /// Per-call deadline; unset means the client's api_timeout.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+struct ApiResponse {
+  int status = 0;
+  std::string body;
+  [[nodiscard]] nlohmann::json json() const;
+};
+
+struct ExecCreateRequest {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;  ///< "K=V"
+  std::string workdir;
+  std::string user;
+  bool attach_stdin = true;
+};
+
+struct ExecState {
+  bool running = false;
+  std::optional<int> exit_code;  ///< null while running on Docker, or when unknown
+};
+
+/// A hijacked (101) exec connection and the bytes already read past the response head.
+struct UpgradedStream {
+  UnixConnection conn;
+  std::string leftover;
+};
+
+/// Shared by every handle made from one engine. Thread-safe.
+class EngineClient {
+ public:
+  EngineClient(EngineInfo info, std::chrono::milliseconds api_timeout);
+  ~EngineClient();
+  EngineClient(const EngineClient&) = delete;
+  EngineClient& operator=(const EngineClient&) = delete;
+
+  /// Discovers (or pings the explicit socket) and connects.
+  [[nodiscard]] static std::shared_ptr<EngineClient> connect(const EngineOptions& options);
+
+  [[nodiscard]] const EngineInfo& info() const noexcept { return info_; }
+  [[nodiscard]] bool is_podman() const noexcept { return info_.kind == EngineKind::podman; }
+  [[nodiscard]] std::chrono::milliseconds api_timeout() const noexcept { return api_timeout_; }
+  /// "/v1.41" + path.
+  [[nodiscard]] std::string versioned(std::string_view path) const;
+
+  /// A request/response call on a pooled keep-alive connection. Never throws for HTTP status.
+  /// @throws SocketConnectionError, SocketCommunicationError, TimeoutError
+  [[nodiscard]] ApiResponse call(const ApiRequest& request);
+  /// `call`, then throws the mapped error for a status >= 400.
+  ApiResponse call_checked(ApiOp op, const ApiRequest& request, const std::string& container_id,
+                           const std::string& subject = {});
+
+  /// Streams a response body to `on_data` (return false to stop). For a status >= 400 the body
+  /// is collected and the mapped error thrown. Returns the status.
+  int call_streaming(ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
+                     const std::function<bool(std::string_view)>& on_data);
+
+  /// Sends a request body produced piecewise (chunked). `produce(write)` writes some data with
+  /// `write` and returns true while there is more. Status >= 400 throws the mapped error.
+  ApiResponse call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
+                          const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+
+  /// Opens a raw connection to the engine socket.
+  [[nodiscard]] UnixConnection open_raw(Deadline deadline) const;
+
+  // --- endpoints ---
+  [[nodiscard]] nlohmann::json inspect_container(const std::string& id);
+  [[nodiscard]] std::string create_container(const nlohmann::json& body, const std::string& name);
+  void start_container(const std::string& id);
+  void stop_container(const std::string& id, int grace_seconds);
+  void restart_container(const std::string& id, int grace_seconds);
+  void remove_container(const std::string& id, bool force);
+  [[nodiscard]] nlohmann::json list_containers(const std::string& label_filter);
+
+  [[nodiscard]] std::string exec_create(const std::string& container_id, const ExecCreateRequest& request);
+  [[nodiscard]] ExecState exec_inspect(const std::string& exec_id);
+  /// Starts an exec attached (never `Detach: true`: Podman 4.3 never reports its end) and
+  /// hijacks the connection so stdin can be written.
+  [[nodiscard]] UpgradedStream exec_start(const std::string& exec_id, const std::string& container_id);
+
+  // ----- archive endpoints (files) -----
+
+  // ----- end of archive endpoints -----
+
+  // ----- lifecycle endpoints: stats, top, commit, kill, wait -----
+
+  // ----- end of lifecycle endpoints -----
+
+  // ----- image endpoints: build, save, load, import, inspect, tag, remove -----
+
+  // ----- end of image endpoints -----
+
+ private:
+  std::unique_ptr<httplib::Client> acquire();
+  void release(std::unique_ptr<httplib::Client> client);
+
+  EngineInfo info_;
+  std::chrono::milliseconds api_timeout_;
+  std::mutex pool_mutex_;
+  std::vector<std::unique_ptr<httplib::Client>> idle_;
+};
+
+/// Pings one socket: the engine kind and API version, or throws.
+[[nodiscard]] EngineInfo ping_engine(const std::string& socket_path, std::chrono::milliseconds timeout);
+
+}  // namespace pocketdock::detail

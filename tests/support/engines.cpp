@@ -1,0 +1,51 @@
+#include "engines.hpp"
+
+#include "exec.hpp"
+
+#include <cstdlib>
+
+namespace pdtest {
+
+std::unique_ptr<pocketdock::Container> SharedContainerTest::shared_;
+
+std::string engine_kind() {
+  const char* v = std::getenv("POCKETDOCK_TEST_ENGINE");
+  return v == nullptr ? std::string("podman") : std::string(v);
+}
+
+std::string engine_socket() {
+  std::string var = engine_kind() == "docker" ? "POCKETDOCK_TEST_DOCKER_SOCKET" : "POCKETDOCK_TEST_PODMAN_SOCKET";
+  const char* v = std::getenv(var.c_str());
+  if (v != nullptr && *v != '\0') return v;
+  return "/run/pocketdock/" + engine_kind() + ".sock";
+}
+
+std::string unique_name(const std::string& prefix) { return prefix + "-" + pocketdock::detail::random_hex(10); }
+
+pocketdock::CreateOptions sandbox_options() {
+  pocketdock::CreateOptions o;
+  o.image = kTestImage;
+  o.name = unique_name();
+  o.labels = {{"pocketdock.test", "true"}};
+  o.engine.socket = engine_socket();
+  return o;
+}
+
+std::string ps_output(pocketdock::Container& c) {
+  auto r = c.run(pocketdock::Command::argv({"ps", "-o", "pid,args"}));
+  return r.out;
+}
+
+void SharedContainerTest::SetUpTestSuite() {
+  if (!shared_) shared_ = std::make_unique<pocketdock::Container>(pocketdock::create_new_container(sandbox_options()));
+}
+
+void SharedContainerTest::TearDownTestSuite() { shared_.reset(); }
+
+pocketdock::Container& SharedContainerTest::container() {
+  if (!shared_) SetUpTestSuite();
+  return *shared_;
+}
+
+}  // namespace pdtest
+

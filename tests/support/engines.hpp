@@ -1,0 +1,39 @@
+#pragma once
+// Real-engine test support. POCKETDOCK_TEST_ENGINE (podman|docker) picks the engine and
+// POCKETDOCK_TEST_PODMAN_SOCKET / POCKETDOCK_TEST_DOCKER_SOCKET say where it listens.
+// An engine that does not answer fails the whole run: it is never a skip.
+
+#include <pocketdock/pocketdock.hpp>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+namespace pdtest {
+
+inline constexpr const char* kTestImage = "pocketdock/minimal-shell";
+
+[[nodiscard]] std::string engine_kind();
+[[nodiscard]] std::string engine_socket();
+[[nodiscard]] std::string unique_name(const std::string& prefix = "pdtest");
+
+/// Options for a test container: the offline test image, the test label, this run's engine.
+[[nodiscard]] pocketdock::CreateOptions sandbox_options();
+
+/// Runs `sh -c` in a container through the engine's own API, bypassing our run() (used to
+/// check facts such as "no such process is left" independently).
+[[nodiscard]] std::string ps_output(pocketdock::Container& c);
+
+/// One container shared by the tests of a suite (created on first use).
+class SharedContainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  static pocketdock::Container& container();
+
+ private:
+  static std::unique_ptr<pocketdock::Container> shared_;
+};
+
+}  // namespace pdtest
