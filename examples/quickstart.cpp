@@ -9,7 +9,10 @@ int main() {
   const char* image = std::getenv("POCKETDOCK_EXAMPLE_IMAGE");
   pocketdock::CreateOptions options{.image = image != nullptr ? image : "pocketdock/minimal-shell",
                                     .mem_limit = "256m"};
-  if (std::getenv("POCKETDOCK_EXAMPLE_LABEL_TEST") != nullptr) options.labels["pocketdock.test"] = "true";
+  if (std::getenv("POCKETDOCK_EXAMPLE_LABEL_TEST") != nullptr) {
+    options.labels["pocketdock.test"] = "true";
+    if (const char* run = std::getenv("POCKETDOCK_TEST_RUN_ID")) options.labels["pocketdock.test.run"] = run;
+  }
   try {
     auto sandbox = pocketdock::create_new_container(options);
     std::cout << "sandbox " << sandbox.name() << " on " << pocketdock::to_string(sandbox.engine().kind) << "\n";

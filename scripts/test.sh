@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/install-deps.sh
 eval "$(bash scripts/engines.sh start)"
 export POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET
+# Labels this run's test containers, so its leak check ignores any other run's.
+export POCKETDOCK_TEST_RUN_ID=${POCKETDOCK_TEST_RUN_ID:-run-$(date +%s)-$$}
 
 cmake --preset ci
 cmake --build --preset ci
