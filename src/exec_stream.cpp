@@ -1,5 +1,6 @@
 #include "container_state.hpp"
 #include "exec.hpp"
+#include "exec_modes.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/exec_stream.hpp>
@@ -7,7 +8,6 @@
 #include <fmt/format.h>
 
 #include <deque>
-#include <future>
 #include <mutex>
 
 namespace pocketdock {
@@ -139,16 +139,10 @@ class ExecStreamImpl : public ShutdownHook {
     finish(false, false);
   }
 
-  // Kill the command and its children; keep reading meanwhile, because Docker stalls other
-  // execs of a container whose exec output is left unread.
+  // Kill the command and its children; the output still arriving is dropped.
   void end_command() noexcept {
-    try {
-      auto killer = std::async(std::launch::async, [this] { signal_exec(*engine_, container_id_, token_, user_, SIGKILL); });
-      (void)drain_until_eof(*reader_, deadline_after(std::chrono::seconds(5)));
-      killer.wait();
-    } catch (...) {
-      // No thread for the killer: closing the connection below is all that is left to do.
-    }
+    auto discard = [](std::uint8_t, std::string_view) {};
+    (void)kill_and_drain(*engine_, container_id_, token_, user_, *reader_, discard);
   }
 
   void finish(bool timed_out, bool truncated) {

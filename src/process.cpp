@@ -1,6 +1,7 @@
 #include "callbacks.hpp"
 #include "container_state.hpp"
 #include "exec.hpp"
+#include "exec_modes.hpp"
 #include "ring_buffer.hpp"
 
 #include <pocketdock/container.hpp>
@@ -9,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -166,18 +166,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     } catch (...) {
       // The connection broke (or was interrupted): the process's output has ended.
     }
-    if (timed_out) {
-      // Kill it and keep reading meanwhile (Docker stalls other execs while output is unread).
-      auto killer = std::async(std::launch::async, [this] { signal_exec(*engine_, container_id_, token_, user_, SIGKILL); });
-      try {
-        Deadline until = deadline_after(std::chrono::seconds(5));
-        while (reader_->pump(until, sink)) {
-        }
-      } catch (...) {
-        // Whatever is left is dropped with the connection.
-      }
-      killer.wait();
-    }
+    if (timed_out) (void)kill_and_drain(*engine_, container_id_, token_, user_, *reader_, sink);
     reader_eof_ = true;
     close_connection();
     int code = -1;
