@@ -127,7 +127,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     if (!done && !shutdown_ && !state_->closed) {
       signal_exec(*engine_, container_id_, token_, user_, SIGKILL);
       std::unique_lock lock(mutex_);
-      done_cv_.wait_for(lock, std::chrono::seconds(5), [this] { return done_; });
+      done_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return done_; });
     }
     stopping_ = true;
     interrupt();
