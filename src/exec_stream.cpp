@@ -52,8 +52,7 @@ class ExecStreamImpl : public ShutdownHook {
   [[nodiscard]] const ExecResult& result() const {
     switch (phase_) {
       case Phase::finished: return result_;
-      case Phase::running:
-        throw StreamNotFinished("result not available until the stream is exhausted", context());
+      case Phase::running: throw StreamNotFinished("result not available until the stream is exhausted", context());
       case Phase::failed:
         throw StreamNotFinished("result not available: the stream failed before its command finished", context());
       case Phase::closed: break;
@@ -132,8 +131,8 @@ class ExecStreamImpl : public ShutdownHook {
     if (more) return;  // a full cap is handled on the next call, after these chunks are read
     if (shutdown_) return end_by_shutdown();
     if (reader_->cut_mid_frame()) {
-      fail(std::make_exception_ptr(
-          SocketCommunicationError("exec output stream was cut inside a frame", ErrorContext{"exec start", container_id_, "", 0})));
+      fail(std::make_exception_ptr(SocketCommunicationError("exec output stream was cut inside a frame",
+                                                            ErrorContext{"exec start", container_id_, "", 0})));
       return;
     }
     finish(false, false);

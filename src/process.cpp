@@ -35,7 +35,8 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     user_ = std::move(ex.user);
     started_ = ex.started;
     // No timeout: a deadline far enough away never to pass.
-    deadline_ = options.run.timeout ? ex.started + *options.run.timeout : ex.started + std::chrono::hours(24 * 365 * 10);
+    deadline_ =
+        options.run.timeout ? ex.started + *options.run.timeout : ex.started + std::chrono::hours(24 * 365 * 10);
     reader_ = std::make_unique<ExecReader>(std::move(ex.stream));
   }
   ProcessImpl(const ProcessImpl&) = delete;

@@ -46,8 +46,9 @@ class FakeExecModes : public ::testing::Test {
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":7})"));
   }
   pocketdock::Container make(std::chrono::milliseconds api_timeout = 500ms) {
-    return pocketdock::create_new_container(
-        {.image = "img", .name = "pd-fake0002", .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
+    return pocketdock::create_new_container({.image = "img",
+                                             .name = "pd-fake0002",
+                                             .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
   }
   FakeEngine engine;
 };
@@ -69,7 +70,8 @@ TEST_F(FakeExecModes, StreamYieldsFramesInOrderAndTheExitCode) {
 }
 
 TEST_F(FakeExecModes, StreamSkipsStdinAndUnknownFrameTypes) {
-  engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(0, "in") + frame(1, "a") + frame(3, "sys") + frame(1, "b")));
+  engine.on("POST", "/exec/exec1/start",
+            FakeEngine::upgrade(frame(0, "in") + frame(1, "a") + frame(3, "sys") + frame(1, "b")));
   auto c = make();
   auto s = c.stream("x");
   std::string all;
@@ -78,7 +80,8 @@ TEST_F(FakeExecModes, StreamSkipsStdinAndUnknownFrameTypes) {
 }
 
 TEST_F(FakeExecModes, StreamCutInsideAFrameIsAnErrorAfterTheBytesThatArrived) {
-  engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(1, "complete") + frame(1, "cut here").substr(0, 11)));
+  engine.on("POST", "/exec/exec1/start",
+            FakeEngine::upgrade(frame(1, "complete") + frame(1, "cut here").substr(0, 11)));
   auto c = make();
   auto s = c.stream("x");
   std::string got;
@@ -108,7 +111,8 @@ TEST_F(FakeExecModes, StreamOnASilentEngineEndsAtItsTimeout) {
   EXPECT_LT(took, 6s);
   // The kill was attempted: a second exec carrying the token went out.
   int creates = 0;
-  for (const auto& r : engine.requests()) creates += r.method == "POST" && r.target.find("/containers/abc123abc123abc123/exec") != std::string::npos;
+  for (const auto& r : engine.requests())
+    creates += r.method == "POST" && r.target.find("/containers/abc123abc123abc123/exec") != std::string::npos;
   EXPECT_EQ(creates, 2);
 }
 

@@ -225,8 +225,8 @@ TEST_F(ExecStreamTest, Stream256MiBInConstantMemory) {
   EXPECT_EQ(s.result().exit_code, 0);
   EXPECT_FALSE(s.result().truncated);
   EXPECT_EQ(s.result().out.size(), 0U);
-  std::printf("256 MiB stream: peak RSS %zu KiB -> %zu KiB (growth %zu KiB), %.0f ms\n", before, after,
-              after - before, s.result().duration_ms());
+  std::printf("256 MiB stream: peak RSS %zu KiB -> %zu KiB (growth %zu KiB), %.0f ms\n", before, after, after - before,
+              s.result().duration_ms());
   EXPECT_LT(after - before, 32U * 1024U) << "peak RSS grew with the output";
 }
 

@@ -124,8 +124,8 @@ TEST_F(ProcessTest, SixtyFourAtOnceEachGetTheirOwnOutput) {
     starters.emplace_back([&, t] {
       for (int i = t; i < kCount; i += 8) {
         try {
-          procs[static_cast<std::size_t>(i)].emplace(container().spawn(
-              fmt::format("sleep 1; echo out-{0}; echo err-{0} >&2; exit {1}", i, i % 7)));
+          procs[static_cast<std::size_t>(i)].emplace(
+              container().spawn(fmt::format("sleep 1; echo out-{0}; echo err-{0} >&2; exit {1}", i, i % 7)));
         } catch (const std::exception& e) {
           ++failures;
           ADD_FAILURE() << "spawn " << i << ": " << e.what();

@@ -1,7 +1,7 @@
 // The detached-process ring buffer (reference examples of behaviour.md section 2.7), the
 // callback registry, and the ExecStream range shape.
-#include "callbacks.hpp"
 #include "ring_buffer.hpp"
+#include "callbacks.hpp"
 
 #include <pocketdock/exec_stream.hpp>
 #include <pocketdock/process.hpp>
