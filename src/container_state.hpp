@@ -2,6 +2,7 @@
 // Shared state behind a Container handle. Sessions, streams and processes hold a shared_ptr to
 // it, so they stay valid while the handle moves.
 
+#include "callbacks.hpp"
 #include "engine_api.hpp"
 
 #include <pocketdock/container.hpp>
@@ -37,6 +38,7 @@ struct ContainerState {
   std::string id;  ///< guarded by mutex: changes on a fresh reboot
   std::atomic<bool> closed{false};
   std::vector<std::weak_ptr<ShutdownHook>> hooks;  ///< guarded by mutex
+  CallbackRegistry callbacks;  ///< on_stdout/on_stderr/on_exit of spawned processes (thread-safe)
 
   [[nodiscard]] std::string current_id() const {
     std::lock_guard lock(mutex);

@@ -5,13 +5,16 @@
 #include <pocketdock/command.hpp>
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
+#include <pocketdock/exec_stream.hpp>
 #include <pocketdock/options.hpp>
+#include <pocketdock/process.hpp>
 #include <pocketdock/types.hpp>
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pocketdock {
@@ -53,6 +56,27 @@ class Container {
   [[nodiscard]] ExecResult run(const Command& command, const RunOptions& options = {});
 
   // ----- exec modes: stream, spawn, callbacks (exec_stream.hpp, process.hpp) -----
+
+  /// Starts a command and returns its output as a range of chunks (see ExecStream): timeout
+  /// (unset: the container's default) and `max_output` are honoured by killing the command.
+  /// @throws InvalidArgument, ContainerNotFound, ContainerNotRunning, SocketError, TimeoutError.
+  [[nodiscard]] ExecStream stream(const Command& command, const RunOptions& options = {});
+
+  /// Starts a command in the background (see Process). Never uses a `Detach: true` exec.
+  /// @throws InvalidArgument, ContainerNotFound, ContainerNotRunning, SocketError, TimeoutError.
+  [[nodiscard]] Process spawn(const Command& command, const SpawnOptions& options = {});
+
+  /// Registers a callback for the stdout output of every process spawned on this container
+  /// (before or after registration), called with each piece of output as it arrives. Callbacks
+  /// run on the process's reader thread, in registration order; one that throws is skipped and
+  /// the others and the reader go on. They do not apply to `run` or `stream`. Keep them short:
+  /// the process's output is not read while they run.
+  void on_stdout(std::function<void(std::string_view data)> fn);
+  /// As `on_stdout`, for stderr.
+  void on_stderr(std::function<void(std::string_view data)> fn);
+  /// Registers a callback called with the exit code (-1 if unknown) when a spawned process
+  /// ends, on its reader thread, before its `wait()` returns.
+  void on_exit(std::function<void(int exit_code)> fn);
 
   // ----- end of exec modes -----
 

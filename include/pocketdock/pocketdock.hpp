@@ -6,7 +6,9 @@
 #include <pocketdock/container.hpp>
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
+#include <pocketdock/exec_stream.hpp>
 #include <pocketdock/options.hpp>
+#include <pocketdock/process.hpp>
 #include <pocketdock/profiles.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>
