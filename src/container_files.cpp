@@ -198,6 +198,24 @@ class ArchiveDownload {
   std::optional<TarReader> reader_;
 };
 
+/// True if the entry belongs to the requested path: its first component is the path's name.
+/// (Podman's glob matching can add siblings.) The archive of "/" has no such name.
+bool belongs(const TarEntry& entry, const std::string& name) {
+  if (name.empty()) return true;
+  std::vector<std::string> comps;
+  std::string why;
+  if (!split_archive_path(entry.path, comps, why)) return true;  // unsafe: left to the extractor
+  return comps.empty() || comps.front() == name;
+}
+
+/// Next entry of the requested path, skipping sibling matches.
+bool next_entry(TarReader& reader, TarEntry& entry, const std::string& name) {
+  while (reader.next(entry)) {
+    if (belongs(entry, name)) return true;
+  }
+  return false;
+}
+
 /// The first entry of `path`'s archive, following a symlink given as the path itself (Docker
 /// returns the link; Podman already follows it). Returns the download positioned after it.
 std::unique_ptr<ArchiveDownload> open_following(EngineClient& engine, const std::string& id, const std::string& path,
@@ -205,7 +223,8 @@ std::unique_ptr<ArchiveDownload> open_following(EngineClient& engine, const std:
   std::string current = path;
   for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
     auto dl = std::make_unique<ArchiveDownload>(engine, id, current);
-    if (!dl->reader().next(first)) {
+    // The archive names its top entry after the requested path, even for a followed link.
+    if (!next_entry(dl->reader(), first, current == "/" ? std::string() : base_of(current))) {
       throw FileNotFound(fmt::format("{}: the engine returned an empty archive for {}", what, path));
     }
     if (first.type != TarEntryType::symlink) return dl;
@@ -450,13 +469,25 @@ std::string Container::read_file(const std::string& path) {
 
 std::vector<std::string> Container::list_files(const std::string& path) {
   auto& s = state();
-  auto r = detail::run_to_completion(*s.engine, s.current_id(), Command::argv({"ls", "-1a", "--", path}), {}, s.timeout);
-  if (!r.ok()) throw FileNotFound(fmt::format("ls failed: {}", detail::trim(r.err)));
+  // `find` rather than `ls`: busybox ls masks non-ASCII bytes as '?', and NUL separators keep
+  // any name intact. -H follows `path` itself when it is a symlink to a directory.
+  auto r = detail::run_to_completion(
+      *s.engine, s.current_id(),
+      Command::argv({"find", "-H", path, "-mindepth", "1", "-maxdepth", "1", "-print0"}), {}, s.timeout);
+  if (!r.ok()) throw FileNotFound(fmt::format("listing {} failed: {}", path, detail::trim(r.err)));
   std::vector<std::string> out;
-  for (auto& line : detail::split_lines(r.out)) {
-    if (line.empty() || line == "." || line == "..") continue;
-    out.push_back(std::move(line));
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    std::size_t end = r.out.find('\0', start);
+    if (end == std::string::npos) end = r.out.size();
+    std::string_view record(r.out.data() + start, end - start);
+    start = end + 1;
+    auto slash = record.find_last_of('/');
+    std::string name(slash == std::string_view::npos ? record : record.substr(slash + 1));
+    if (name.empty() || name == "." || name == "..") continue;
+    out.push_back(std::move(name));
   }
+  std::sort(out.begin(), out.end());
   return out;
 }
 
@@ -466,15 +497,9 @@ std::vector<FileEntry> Container::list_entries(const std::string& path) {
   std::string id = s.current_id();
   std::vector<std::string> full;
   std::vector<FileEntry> entries;
-  if (names.size() == 1 && names[0] == path) {
-    // `ls` of a non-directory prints the path itself.
-    full.push_back(path);
-    entries.push_back({.name = detail::base_of(path)});
-  } else {
-    for (const auto& n : names) {
-      full.push_back(detail::join(path, n));
-      entries.push_back({.name = n});
-    }
+  for (const auto& n : names) {
+    full.push_back(detail::join(path, n));
+    entries.push_back({.name = n});
   }
   auto stat_batch = [&](std::size_t from, std::size_t to) {
     std::vector<std::string> argv{"stat", "-c", "%f %s %Y", "--"};
@@ -586,9 +611,15 @@ void Container::pull(const std::string& src, const std::filesystem::path& host_d
   }
   detail::SafeExtractor extractor(root, top, single_file);
   detail::TarEntry entry = first;
+  std::string archive_name;
+  {
+    std::vector<std::string> comps;
+    std::string why;
+    if (detail::split_archive_path(first.path, comps, why) && !comps.empty()) archive_name = comps.front();
+  }
   do {
     extractor.extract(dl->reader(), entry);
-  } while (dl->reader().next(entry));
+  } while (detail::next_entry(dl->reader(), entry, archive_name));
   extractor.finish();
 }
 

@@ -94,6 +94,11 @@ struct ArchivePathStat {
 /// Decodes the base64 JSON of X-Docker-Container-Path-Stat. @throws SocketCommunicationError
 [[nodiscard]] ArchivePathStat parse_path_stat(std::string_view header_value);
 
+/// Podman's archive GET and HEAD take the path as a glob pattern: the pattern matching `path`
+/// literally. A '*' becomes '?' (Podman 4.3 cannot serve a '*' at all), so the answer may hold
+/// sibling matches as extra top-level entries, which callers drop by name.
+[[nodiscard]] std::string podman_literal_path(const std::string& path);
+
 /// Shared by every handle made from one engine. Thread-safe.
 class EngineClient {
  public:
@@ -153,7 +158,8 @@ class EngineClient {
   void put_archive(const std::string& container_id, const std::string& path,
                    const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
   /// Streams the tar of `path` to `on_data` (return false to stop). Podman follows a symlink
-  /// given as `path`; Docker returns the link itself.
+  /// given as `path`; Docker returns the link itself. On Podman the archive may also hold
+  /// siblings whose name differs only where `path` has a '*' (see podman_literal_path).
   /// @throws FileNotFound, ContainerNotFound, SocketError, TimeoutError
   void get_archive(const std::string& container_id, const std::string& path,
                    const std::function<bool(std::string_view)>& on_data);

@@ -48,6 +48,29 @@ std::string parent_of(const std::string& path) {
 
 }  // namespace
 
+std::string podman_literal_path(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    // Podman 4.3 never finds a path containing '*', even escaped: match it with '?' instead (the
+    // caller drops sibling matches by name). The other metacharacters escape fine.
+    if (c == '*') {
+      out.push_back('?');
+      continue;
+    }
+    if (c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
+
+namespace {
+
+std::string literal_path(const EngineClient& engine, const std::string& path) {
+  return engine.is_podman() ? podman_literal_path(path) : path;
+}
+
+}  // namespace
+
 ArchivePathStat parse_path_stat(std::string_view header_value) {
   auto j = nlohmann::json::parse(base64_decode(header_value), nullptr, false);
   if (!j.is_object()) throw SocketCommunicationError("archive stat: X-Docker-Container-Path-Stat is not JSON");
@@ -73,7 +96,8 @@ void EngineClient::put_archive(const std::string& container_id, const std::strin
 
 void EngineClient::get_archive(const std::string& container_id, const std::string& path,
                                const std::function<bool(std::string_view)>& on_data) {
-  ApiRequest r{.path = "/containers/" + url_encode(container_id) + "/archive", .query = {{"path", path}}};
+  ApiRequest r{.path = "/containers/" + url_encode(container_id) + "/archive",
+               .query = {{"path", literal_path(*this, path)}}};
   (void)call_streaming(ApiOp::archive_get, r, container_id, path, on_data);
 }
 
@@ -83,7 +107,8 @@ std::optional<ArchivePathStat> EngineClient::stat_archive_path(const std::string
   for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
     Deadline deadline = deadline_after(api_timeout_);
     UnixConnection conn = open_raw(deadline);
-    conn.write_all(format_request("HEAD", archive_target(*this, container_id, current), "", "", {}), deadline);
+    conn.write_all(format_request("HEAD", archive_target(*this, container_id, literal_path(*this, current)), "", "", {}),
+                   deadline);
     std::string leftover;
     ResponseHead head = read_response_head(conn, leftover, deadline);
     if (head.status == 404) {

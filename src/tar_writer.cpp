@@ -24,6 +24,11 @@ TarWriter::TarWriter(TarSink sink) : sink_(std::move(sink)) {
   archive_write_set_format_pax_restricted(archive_);
   archive_write_add_filter_none(archive_);
   archive_write_set_bytes_in_last_block(archive_, 1);
+  // Names are UTF-8 bytes already: write them as they are. (Conversion from the locale's charset
+  // would fail for non-ASCII names in the C locale, and crashes libarchive 3.6.)
+  if (archive_write_set_format_option(archive_, "pax", "hdrcharset", "BINARY") < ARCHIVE_WARN) {
+    fail("setting the header charset");
+  }
   if (archive_write_open(archive_, this, nullptr, &TarWriter::write_callback, nullptr) != ARCHIVE_OK) {
     fail("cannot start the archive");
   }
@@ -57,7 +62,7 @@ void TarWriter::add(const std::string& path, unsigned int filetype, std::uint32_
                     std::int64_t mtime, const std::string* symlink) {
   std::unique_ptr<struct archive_entry, EntryDeleter> e(archive_entry_new());
   if (!e) throw PocketDockError("libarchive: out of memory");
-  archive_entry_set_pathname_utf8(e.get(), path.c_str());
+  archive_entry_set_pathname(e.get(), path.c_str());
   archive_entry_set_filetype(e.get(), filetype);
   archive_entry_set_perm(e.get(), static_cast<__LA_MODE_T>(mode & 07777U));
   archive_entry_set_size(e.get(), size);
@@ -66,7 +71,7 @@ void TarWriter::add(const std::string& path, unsigned int filetype, std::uint32_
   archive_entry_set_gid(e.get(), 0);
   archive_entry_set_uname(e.get(), "root");
   archive_entry_set_gname(e.get(), "root");
-  if (symlink != nullptr) archive_entry_set_symlink_utf8(e.get(), symlink->c_str());
+  if (symlink != nullptr) archive_entry_set_symlink(e.get(), symlink->c_str());
   if (archive_write_header(archive_, e.get()) < ARCHIVE_WARN) fail("writing an entry header");
 }
 

@@ -13,9 +13,13 @@
 ///   Files and directories are created owned by root (uid/gid 0), like the reference.
 /// - `read_file(path)`: the file's bytes. A symlink is followed (on both engines). A directory is
 ///   an InvalidArgument error; a missing path is FileNotFound.
-/// - `list_files(path)`: names in `path` as `ls -1a` prints them (hidden ones included, without
-///   "." and ".."), run as an argv exec (`ls -1a -- path`), so the path is never interpreted.
-///   A name that contains a newline is reported as two names (a limitation of `ls` output).
+/// - `list_files(path)`: the names in directory `path` (hidden ones included, without "." and
+///   ".."), sorted bytewise, as the reference's `ls -1a` gives them. They come from an argv exec of
+///   `find -H path -mindepth 1 -maxdepth 1 -print0`: the path is never interpreted, any name
+///   (non-ASCII, newlines) survives (busybox `ls` prints non-ASCII bytes as '?'), and the cost is
+///   bounded by the directory's own entries (an archive GET would send the whole tree). A missing
+///   path is FileNotFound; a path that is not a directory gives an empty list (the reference's
+///   `ls` gives the path itself).
 /// - `list_entries(path)`: the same names with type, size, permission bits, mtime and, for a
 ///   symlink, its target (`stat -c` and `readlink` run as argv execs on the listed names).
 /// - `push(host_src, dest)` follows `docker cp SRC CONTAINER:DEST`:
