@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -80,6 +81,24 @@ struct UpgradedStream {
   std::string leftover;
 };
 
+/// What `HEAD archive` says about a path (Go os.FileMode bits decoded).
+struct ArchivePathStat {
+  std::string name;
+  std::int64_t size = 0;
+  std::uint32_t mode = 0;  ///< permission bits
+  bool is_dir = false;
+  bool is_symlink = false;
+  std::string link_target;  ///< as the engine reports it (Docker: for links only)
+};
+
+/// Decodes the base64 JSON of X-Docker-Container-Path-Stat. @throws SocketCommunicationError
+[[nodiscard]] ArchivePathStat parse_path_stat(std::string_view header_value);
+
+/// Podman's archive GET and HEAD take the path as a glob pattern: the pattern matching `path`
+/// literally. A '*' becomes '?' (Podman 4.3 cannot serve a '*' at all), so the answer may hold
+/// sibling matches as extra top-level entries, which callers drop by name.
+[[nodiscard]] std::string podman_literal_path(const std::string& path);
+
 /// Shared by every handle made from one engine. Thread-safe.
 class EngineClient {
  public:
@@ -133,6 +152,22 @@ class EngineClient {
   [[nodiscard]] UpgradedStream exec_start(const std::string& exec_id, const std::string& container_id);
 
   // ----- archive endpoints (files) -----
+  /// Uploads a tar produced piecewise by `produce` (see `call_upload`) and extracts it at
+  /// `path` (`PUT /containers/{id}/archive?path=`, Content-Type application/x-tar).
+  /// @throws FileNotFound (Docker: `path` missing), ContainerNotFound, SocketError, TimeoutError
+  void put_archive(const std::string& container_id, const std::string& path,
+                   const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+  /// Streams the tar of `path` to `on_data` (return false to stop). Podman follows a symlink
+  /// given as `path`; Docker returns the link itself. On Podman the archive may also hold
+  /// siblings whose name differs only where `path` has a '*' (see podman_literal_path).
+  /// @throws FileNotFound, ContainerNotFound, SocketError, TimeoutError
+  void get_archive(const std::string& container_id, const std::string& path,
+                   const std::function<bool(std::string_view)>& on_data);
+  /// `HEAD /containers/{id}/archive?path=` decoded from X-Docker-Container-Path-Stat; empty when
+  /// the path does not exist. A symlink is followed on both engines (Podman does it itself).
+  /// @throws ContainerNotFound (checked by an inspect, a HEAD answer has no message), SocketError
+  [[nodiscard]] std::optional<ArchivePathStat> stat_archive_path(const std::string& container_id,
+                                                                 const std::string& path);
 
   // ----- end of archive endpoints -----
 

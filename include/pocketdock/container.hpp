@@ -6,11 +6,13 @@
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
 #include <pocketdock/exec_stream.hpp>
+#include <pocketdock/files.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/process.hpp>
 #include <pocketdock/types.hpp>
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -85,6 +87,25 @@ class Container {
   // ----- end of sessions -----
 
   // ----- files (files.hpp) -----
+  /// Writes `data` (exact bytes) to the absolute `path`, creating missing parents and replacing
+  /// an existing file; the file gets `mode`. See files.hpp for the semantics.
+  /// @throws InvalidArgument (relative path, tmpfs path, a parent that is a file), ContainerNotFound,
+  ///         SocketError, TimeoutError
+  void write_file(const std::string& path, std::string_view data, int mode = 0644);
+  /// The bytes of the file at `path` (a symlink is followed).
+  /// @throws FileNotFound (missing), InvalidArgument (a directory, tmpfs path), ContainerNotFound
+  [[nodiscard]] std::string read_file(const std::string& path);
+  /// Names in a directory, hidden ones included, without "." and "..".
+  /// @throws FileNotFound (missing path), ContainerNotFound, ContainerNotRunning
+  [[nodiscard]] std::vector<std::string> list_files(const std::string& path = "/home/sandbox");
+  /// `list_files` with each entry's type, size, mode, mtime and symlink target.
+  [[nodiscard]] std::vector<FileEntry> list_entries(const std::string& path = "/home/sandbox");
+  /// Copies a host file or directory into the container (docker cp semantics, see files.hpp).
+  /// @throws FileNotFound (missing host_src), InvalidArgument, ContainerNotFound, SocketError
+  void push(const std::filesystem::path& host_src, const std::string& dest);
+  /// Copies a container file or directory to the host with safe extraction (see files.hpp).
+  /// @throws FileNotFound, UnsafeArchive (after extracting the safe entries), ContainerNotFound
+  void pull(const std::string& src, const std::filesystem::path& host_dest);
 
   // ----- end of files -----
 

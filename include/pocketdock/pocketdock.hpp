@@ -7,6 +7,7 @@
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
 #include <pocketdock/exec_stream.hpp>
+#include <pocketdock/files.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/process.hpp>
 #include <pocketdock/profiles.hpp>

@@ -1,0 +1,626 @@
+// Container file methods: write_file, read_file, list_files, list_entries, push, pull.
+// Everything streams through the archive endpoints; no path ever passes through a shell.
+#include "chunk_queue.hpp"
+#include "container_state.hpp"
+#include "exec.hpp"
+#include "safe_extract.hpp"
+#include "tar_reader.hpp"
+#include "tar_writer.hpp"
+
+#include <pocketdock/container.hpp>
+#include <pocketdock/files.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <deque>
+#include <fcntl.h>
+#include <map>
+#include <optional>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace pocketdock {
+namespace detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kQueueBytes = 4 * 1024 * 1024;
+constexpr std::size_t kUploadPiece = 256 * 1024;
+constexpr int kMaxSymlinkHops = 8;
+constexpr std::size_t kStatBatchBytes = 64 * 1024;
+
+// ---- container paths (POSIX, lexical) ----
+
+std::string normalize(const std::string& path, const char* what) {
+  if (path.empty() || path.front() != '/') {
+    throw InvalidArgument(fmt::format("{}: the container path {:?} must be absolute", what, path));
+  }
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    std::string comp = path.substr(start, slash - start);
+    if (comp == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!comp.empty() && comp != ".") {
+      parts.push_back(std::move(comp));
+    }
+    start = slash + 1;
+  }
+  std::string out;
+  for (const auto& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+std::string parent_of(const std::string& normalized) {
+  auto slash = normalized.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : normalized.substr(0, slash);
+}
+
+std::string base_of(const std::string& normalized) {
+  auto slash = normalized.find_last_of('/');
+  return slash == std::string::npos ? normalized : normalized.substr(slash + 1);
+}
+
+std::string resolve_link(const std::string& link_path, const std::string& target) {
+  if (!target.empty() && target.front() == '/') return normalize(target, "symlink");
+  return normalize(parent_of(link_path) + "/" + target, "symlink");
+}
+
+// ---- tmpfs detection ----
+
+struct Mount {
+  std::string point;
+  std::string fstype;
+};
+
+std::string unescape_mount(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 3 < s.size()) {
+      int v = 0;
+      auto [p, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 4, v, 8);
+      if (ec == std::errc() && p == s.data() + i + 4) {
+        out.push_back(static_cast<char>(v));
+        i += 3;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+std::vector<Mount> parse_mounts(const std::string& text) {
+  std::vector<Mount> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    auto a = line.find(' ');
+    if (a == std::string_view::npos) continue;
+    auto b = line.find(' ', a + 1);
+    if (b == std::string_view::npos) continue;
+    auto c = line.find(' ', b + 1);
+    if (c == std::string_view::npos) c = line.size();
+    out.push_back({unescape_mount(line.substr(a + 1, b - a - 1)), std::string(line.substr(b + 1, c - b - 1))});
+  }
+  return out;
+}
+
+bool is_virtual_fs(const std::string& fstype) {
+  static const char* const kTypes[] = {"tmpfs", "ramfs", "devtmpfs", "proc", "sysfs", "devpts", "mqueue", "cgroup",
+                                       "cgroup2"};
+  return std::any_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return fstype == t; });
+}
+
+std::mutex g_mounts_mutex;
+std::map<std::string, std::vector<Mount>> g_mounts;  // by socket + container id
+
+const std::vector<Mount>& container_mounts(ContainerState& s, const std::string& id) {
+  std::string key = s.engine->info().socket_path + "|" + id;
+  {
+    std::lock_guard lock(g_mounts_mutex);
+    auto it = g_mounts.find(key);
+    if (it != g_mounts.end()) return it->second;
+  }
+  auto r = run_to_completion(*s.engine, id, Command::argv({"cat", "/proc/mounts"}), {}, s.timeout);
+  // Best effort: an image without `cat` cannot be checked.
+  std::vector<Mount> mounts = r.ok() ? parse_mounts(r.out) : std::vector<Mount>{};
+  std::lock_guard lock(g_mounts_mutex);
+  return g_mounts.insert_or_assign(key, std::move(mounts)).first->second;
+}
+
+void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string& path, const char* what) {
+  const Mount* best = nullptr;
+  for (const auto& m : container_mounts(s, id)) {
+    const std::string& p = m.point;
+    bool under = p == "/" || path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/');
+    if (under && (best == nullptr || p.size() >= best->point.size())) best = &m;
+  }
+  if (best != nullptr && is_virtual_fs(best->fstype)) {
+    throw InvalidArgument(fmt::format(
+        "{}: {} is on a {} mount ({}) in the container, which the engines' archive endpoints silently mishandle; "
+        "use a path on the container's own filesystem, such as /tmp or /home/sandbox",
+        what, path, best->fstype, best->point));
+  }
+}
+
+// ---- download: the HTTP body feeds libarchive through a bounded queue ----
+
+class ArchiveDownload {
+ public:
+  ArchiveDownload(EngineClient& engine, const std::string& id, const std::string& path) : queue_(kQueueBytes) {
+    thread_ = std::thread([this, &engine, id, path] {
+      try {
+        engine.get_archive(id, path, [this](std::string_view data) { return queue_.push(data); });
+        queue_.finish();
+      } catch (...) {
+        queue_.finish(std::current_exception());
+      }
+    });
+    try {
+      reader_.emplace([this]() -> std::string_view {
+        auto chunk = queue_.pop();
+        if (!chunk) return {};
+        current_ = std::move(*chunk);
+        return current_;
+      });
+    } catch (...) {
+      stop();
+      throw;
+    }
+  }
+  ~ArchiveDownload() { stop(); }
+  ArchiveDownload(const ArchiveDownload&) = delete;
+  ArchiveDownload& operator=(const ArchiveDownload&) = delete;
+
+  TarReader& reader() { return *reader_; }
+
+ private:
+  void stop() noexcept {
+    queue_.cancel();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  ChunkQueue queue_;
+  std::string current_;
+  std::thread thread_;
+  std::optional<TarReader> reader_;
+};
+
+/// True if the entry belongs to the requested path: its first component is the path's name.
+/// (Podman's glob matching can add siblings.) The archive of "/" has no such name.
+bool belongs(const TarEntry& entry, const std::string& name) {
+  if (name.empty()) return true;
+  std::vector<std::string> comps;
+  std::string why;
+  if (!split_archive_path(entry.path, comps, why)) return true;  // unsafe: left to the extractor
+  return comps.empty() || comps.front() == name;
+}
+
+/// Next entry of the requested path, skipping sibling matches.
+bool next_entry(TarReader& reader, TarEntry& entry, const std::string& name) {
+  while (reader.next(entry)) {
+    if (belongs(entry, name)) return true;
+  }
+  return false;
+}
+
+/// The first entry of `path`'s archive, following a symlink given as the path itself (Docker
+/// returns the link; Podman already follows it). Returns the download positioned after it.
+std::unique_ptr<ArchiveDownload> open_following(EngineClient& engine, const std::string& id, const std::string& path,
+                                                TarEntry& first, const char* what) {
+  std::string current = path;
+  for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
+    auto dl = std::make_unique<ArchiveDownload>(engine, id, current);
+    // The archive names its top entry after the requested path, even for a followed link.
+    if (!next_entry(dl->reader(), first, current == "/" ? std::string() : base_of(current))) {
+      throw FileNotFound(fmt::format("{}: the engine returned an empty archive for {}", what, path));
+    }
+    if (first.type != TarEntryType::symlink) return dl;
+    current = resolve_link(current, first.link_target);
+  }
+  throw InvalidArgument(fmt::format("{}: too many levels of symbolic links: {}", what, path));
+}
+
+// ---- upload: a pull-style producer, one bounded piece per call ----
+
+/// Calls `step(writer)` from inside each chunk the HTTP client asks for.
+void upload(EngineClient& engine, const std::string& id, const std::string& extract_at,
+            const std::function<bool(TarWriter&)>& step) {
+  const std::function<bool(std::string_view)>* current = nullptr;
+  TarWriter writer([&](std::string_view data) { return current != nullptr && (*current)(data); });
+  engine.put_archive(id, extract_at, [&](const std::function<bool(std::string_view)>& write) {
+    current = &write;
+    bool more = step(writer);
+    if (!more) writer.close();
+    current = nullptr;
+    return more;
+  });
+}
+
+/// Where an upload lands: the deepest existing directory, and the missing ones below it.
+struct UploadTarget {
+  std::string extract_at;
+  std::vector<std::string> missing;  ///< archive paths of directories to create, outermost first
+  std::string prefix;                ///< "a/b/" before the top entry's name
+};
+
+UploadTarget target_for_parent(EngineClient& engine, const std::string& id, const std::string& parent,
+                               const char* what) {
+  UploadTarget t;
+  std::deque<std::string> names;
+  std::string p = parent;
+  while (p != "/") {
+    auto st = engine.stat_archive_path(id, p);
+    if (st) {
+      if (!st->is_dir) throw InvalidArgument(fmt::format("{}: {} exists and is not a directory", what, p));
+      break;
+    }
+    names.push_front(base_of(p));
+    p = parent_of(p);
+  }
+  t.extract_at = p;
+  for (const auto& n : names) {
+    t.prefix += n + "/";
+    t.missing.push_back(t.prefix.substr(0, t.prefix.size() - 1));
+  }
+  return t;
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+/// Streams a host tree (file, directory or symlink) as archive entries under `top`.
+class HostTreeProducer {
+ public:
+  HostTreeProducer(fs::path src, std::string top, std::vector<std::string> missing)
+      : src_(std::move(src)), top_(std::move(top)), missing_(std::move(missing)) {}
+  ~HostTreeProducer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  HostTreeProducer(const HostTreeProducer&) = delete;
+  HostTreeProducer& operator=(const HostTreeProducer&) = delete;
+
+  bool step(TarWriter& w) {
+    if (fd_ >= 0) return copy_some(w);
+    if (next_missing_ < missing_.size()) {
+      w.add_directory(missing_[next_missing_++], 0755, now_seconds());
+      return true;
+    }
+    if (!started_) {
+      started_ = true;
+      add(w, src_, top_);
+      if (fs::is_directory(fs::symlink_status(src_))) it_.emplace(src_, fs::directory_options::none);
+      return true;
+    }
+    if (!it_ || *it_ == fs::recursive_directory_iterator()) return false;
+    fs::path p = (*it_)->path();
+    ++*it_;
+    add(w, p, top_ + "/" + p.lexically_relative(src_).generic_string());
+    return true;
+  }
+
+ private:
+  void add(TarWriter& w, const fs::path& p, const std::string& name) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0) throw FileNotFound(fmt::format("push: cannot read {}: {}", p.string(), std::strerror(errno)));
+    auto mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    if (S_ISDIR(st.st_mode)) {
+      w.add_directory(name, mode, st.st_mtim.tv_sec);
+    } else if (S_ISLNK(st.st_mode)) {
+      w.add_symlink(name, fs::read_symlink(p).string(), st.st_mtim.tv_sec);
+    } else if (S_ISREG(st.st_mode)) {
+      fd_ = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd_ < 0) throw FileNotFound(fmt::format("push: cannot open {}: {}", p.string(), std::strerror(errno)));
+      remaining_ = st.st_size;
+      w.begin_file(name, mode, st.st_size, st.st_mtim.tv_sec);
+    }
+    // Sockets, FIFOs and devices are skipped.
+  }
+
+  bool copy_some(TarWriter& w) {
+    buffer_.resize(kUploadPiece);
+    auto want = static_cast<std::size_t>(std::min<std::int64_t>(remaining_, static_cast<std::int64_t>(kUploadPiece)));
+    ssize_t n = want == 0 ? 0 : ::read(fd_, buffer_.data(), want);
+    if (n < 0 && errno == EINTR) return true;
+    if (n < 0) throw PocketDockError(fmt::format("push: reading {}: {}", src_.string(), std::strerror(errno)));
+    if (n == 0 && remaining_ > 0) {
+      // The file shrank while being sent: pad to the size already announced.
+      std::fill(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(want), '\0');
+      n = static_cast<ssize_t>(want);
+    }
+    w.write_data(std::string_view(buffer_.data(), static_cast<std::size_t>(n)));
+    remaining_ -= n;
+    if (remaining_ <= 0) {
+      ::close(fd_);
+      fd_ = -1;
+    }
+    return true;
+  }
+
+  fs::path src_;
+  std::string top_;
+  std::vector<std::string> missing_;
+  std::size_t next_missing_ = 0;
+  bool started_ = false;
+  std::optional<fs::recursive_directory_iterator> it_;
+  int fd_ = -1;
+  std::int64_t remaining_ = 0;
+  std::vector<char> buffer_;
+};
+
+FileType file_type_of(unsigned long raw_mode) {
+  switch (raw_mode & 0170000UL) {
+    case 0100000UL: return FileType::file;
+    case 0040000UL: return FileType::directory;
+    case 0120000UL: return FileType::symlink;
+    default: return FileType::other;
+  }
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+  return dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+/// Parses "%f %s %Y" lines of `stat -c`.
+bool parse_stat_line(std::string_view line, FileEntry& e) {
+  unsigned long raw = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime = 0;
+  const char* p = line.data();
+  const char* end = line.data() + line.size();
+  auto r1 = std::from_chars(p, end, raw, 16);
+  if (r1.ec != std::errc() || r1.ptr == end) return false;
+  auto r2 = std::from_chars(r1.ptr + 1, end, size);
+  if (r2.ec != std::errc() || r2.ptr == end) return false;
+  auto r3 = std::from_chars(r2.ptr + 1, end, mtime);
+  if (r3.ec != std::errc()) return false;
+  e.type = file_type_of(raw);
+  e.mode = static_cast<std::uint32_t>(raw & 07777UL);
+  e.size = size;
+  e.mtime = std::chrono::system_clock::time_point(std::chrono::seconds(mtime));
+  return true;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+}  // namespace detail
+
+void Container::write_file(const std::string& path, std::string_view data, int mode) {
+  auto& s = state();
+  std::string id = s.current_id();
+  std::string p = detail::normalize(path, "write_file");
+  if (p == "/") throw InvalidArgument("write_file: / is a directory");
+  if (mode < 0 || mode > 07777) throw InvalidArgument(fmt::format("write_file: invalid mode {:o}", mode));
+  detail::check_not_tmpfs(s, id, p, "write_file");
+  auto target = detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
+  std::string name = target.prefix + detail::base_of(p);
+  std::size_t next_dir = 0;
+  bool header = false;
+  std::size_t offset = 0;
+  detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) {
+    if (next_dir < target.missing.size()) {
+      w.add_directory(target.missing[next_dir++], 0755, detail::now_seconds());
+      return true;
+    }
+    if (!header) {
+      header = true;
+      w.begin_file(name, static_cast<std::uint32_t>(mode), static_cast<std::int64_t>(data.size()), detail::now_seconds());
+      return true;
+    }
+    std::size_t n = std::min(detail::kUploadPiece, data.size() - offset);
+    w.write_data(data.substr(offset, n));
+    offset += n;
+    return offset < data.size();
+  });
+}
+
+std::string Container::read_file(const std::string& path) {
+  auto& s = state();
+  std::string id = s.current_id();
+  std::string p = detail::normalize(path, "read_file");
+  detail::check_not_tmpfs(s, id, p, "read_file");
+  detail::TarEntry first;
+  auto dl = detail::open_following(*s.engine, id, p, first, "read_file");
+  if (first.type == detail::TarEntryType::directory) {
+    throw InvalidArgument(fmt::format("read_file: {} is a directory, not a file", path));
+  }
+  if (first.type != detail::TarEntryType::file) {
+    throw InvalidArgument(fmt::format("read_file: {} is a {}, not a regular file", path, detail::to_string(first.type)));
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(first.size, 0)));
+  char buffer[64 * 1024];
+  for (;;) {
+    std::size_t n = dl->reader().read(buffer, sizeof buffer);
+    if (n == 0) break;
+    out.append(buffer, n);
+  }
+  return out;
+}
+
+std::vector<std::string> Container::list_files(const std::string& path) {
+  auto& s = state();
+  // `find` rather than `ls`: busybox ls masks non-ASCII bytes as '?', and NUL separators keep
+  // any name intact. -H follows `path` itself when it is a symlink to a directory.
+  auto r = detail::run_to_completion(
+      *s.engine, s.current_id(),
+      Command::argv({"find", "-H", path, "-mindepth", "1", "-maxdepth", "1", "-print0"}), {}, s.timeout);
+  if (!r.ok()) throw FileNotFound(fmt::format("listing {} failed: {}", path, detail::trim(r.err)));
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < r.out.size()) {
+    std::size_t end = r.out.find('\0', start);
+    if (end == std::string::npos) end = r.out.size();
+    std::string_view record(r.out.data() + start, end - start);
+    start = end + 1;
+    auto slash = record.find_last_of('/');
+    std::string name(slash == std::string_view::npos ? record : record.substr(slash + 1));
+    if (name.empty() || name == "." || name == "..") continue;
+    out.push_back(std::move(name));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<FileEntry> Container::list_entries(const std::string& path) {
+  auto names = list_files(path);
+  auto& s = state();
+  std::string id = s.current_id();
+  std::vector<std::string> full;
+  std::vector<FileEntry> entries;
+  for (const auto& n : names) {
+    full.push_back(detail::join(path, n));
+    entries.push_back({.name = n});
+  }
+  auto stat_batch = [&](std::size_t from, std::size_t to) {
+    std::vector<std::string> argv{"stat", "-c", "%f %s %Y", "--"};
+    argv.insert(argv.end(), full.begin() + static_cast<std::ptrdiff_t>(from), full.begin() + static_cast<std::ptrdiff_t>(to));
+    auto r = detail::run_to_completion(*s.engine, id, Command::argv(argv), {}, s.timeout);
+    auto lines = detail::split_lines(r.out);
+    if (lines.size() != to - from) return false;
+    for (std::size_t i = from; i < to; ++i) {
+      if (!detail::parse_stat_line(lines[i - from], entries[i])) return false;
+    }
+    return true;
+  };
+  std::size_t from = 0;
+  while (from < full.size()) {
+    std::size_t to = from;
+    std::size_t bytes = 0;
+    while (to < full.size() && (to == from || bytes + full[to].size() < detail::kStatBatchBytes)) bytes += full[to++].size() + 1;
+    if (!stat_batch(from, to)) {
+      // An entry vanished (or an odd name): one by one, keeping those that still exist.
+      for (std::size_t i = from; i < to; ++i) (void)stat_batch(i, i + 1);
+    }
+    from = to;
+  }
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (entries[i].type != FileType::symlink) continue;
+    auto r = detail::run_to_completion(*s.engine, id, Command::argv({"readlink", "--", full[i]}), {}, s.timeout);
+    if (r.ok() && !r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+    if (r.ok()) entries[i].link_target = r.out;
+  }
+  return entries;
+}
+
+void Container::push(const std::filesystem::path& host_src, const std::string& dest) {
+  namespace fs = std::filesystem;
+  auto& s = state();
+  std::error_code ec;
+  auto src_status = fs::symlink_status(host_src, ec);
+  if (ec || !fs::exists(src_status)) throw FileNotFound(fmt::format("source path does not exist: {}", host_src.string()));
+  fs::path src = host_src.lexically_normal();
+  if (src.filename().empty()) src = src.parent_path();
+  std::string src_name = src.filename().string();
+  if (src_name.empty() || src_name == "." || src_name == "..") src_name = fs::absolute(src).lexically_normal().filename().string();
+  bool src_is_dir = fs::is_directory(src_status);
+
+  std::string id = s.current_id();
+  std::string d = detail::normalize(dest, "push");
+  detail::check_not_tmpfs(s, id, d, "push");
+  detail::UploadTarget target;
+  std::string top;
+  auto st = d == "/" ? std::optional<detail::ArchivePathStat>(detail::ArchivePathStat{.is_dir = true})
+                     : s.engine->stat_archive_path(id, d);
+  if (st && st->is_dir) {
+    target.extract_at = d;
+    top = src_name;
+  } else if (st) {
+    if (src_is_dir) throw InvalidArgument(fmt::format("push: cannot copy the directory {} onto the file {}", host_src.string(), d));
+    target.extract_at = detail::parent_of(d);
+    top = detail::base_of(d);
+  } else {
+    target = detail::target_for_parent(*s.engine, id, detail::parent_of(d), "push");
+    top = target.prefix + detail::base_of(d);
+  }
+  detail::HostTreeProducer producer(src, top, target.missing);
+  detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) { return producer.step(w); });
+}
+
+void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
+  namespace fs = std::filesystem;
+  auto& s = state();
+  std::string id = s.current_id();
+  std::string p = detail::normalize(src, "pull");
+  detail::check_not_tmpfs(s, id, p, "pull");
+  detail::TarEntry first;
+  auto dl = detail::open_following(*s.engine, id, p, first, "pull");
+  std::string name = p == "/" ? std::string() : detail::base_of(p);
+  if (name.empty()) {
+    std::vector<std::string> comps;
+    std::string why;
+    if (detail::split_archive_path(first.path, comps, why) && !comps.empty()) name = comps.front();
+  }
+
+  std::error_code ec;
+  auto status = fs::status(host_dest, ec);
+  bool dest_is_dir = fs::is_directory(status);
+  bool dest_exists = fs::exists(status);
+  bool trailing_slash = !host_dest.empty() && host_dest.native().back() == '/';
+  fs::path root;
+  std::string top;
+  bool single_file = first.type != detail::TarEntryType::directory;
+  if (!single_file) {
+    if (dest_is_dir) {
+      root = host_dest;
+      top = name;
+    } else if (dest_exists) {
+      throw InvalidArgument(fmt::format("pull: cannot copy the directory {} onto the file {}", src, host_dest.string()));
+    } else {
+      fs::create_directories(host_dest);
+      root = host_dest;
+    }
+  } else if (dest_is_dir || trailing_slash) {
+    if (!dest_is_dir) fs::create_directories(host_dest);
+    root = host_dest;
+    top = name;
+  } else {
+    root = host_dest.parent_path();
+    if (root.empty()) root = ".";
+    fs::create_directories(root);
+    top = host_dest.filename().string();
+  }
+  detail::SafeExtractor extractor(root, top, single_file);
+  detail::TarEntry entry = first;
+  std::string archive_name;
+  {
+    std::vector<std::string> comps;
+    std::string why;
+    if (detail::split_archive_path(first.path, comps, why) && !comps.empty()) archive_name = comps.front();
+  }
+  do {
+    extractor.extract(dl->reader(), entry);
+  } while (detail::next_entry(dl->reader(), entry, archive_name));
+  extractor.finish();
+}
+
+}  // namespace pocketdock

@@ -1,0 +1,326 @@
+#include "safe_extract.hpp"
+
+#include <pocketdock/errors.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <utility>
+
+namespace pocketdock::detail {
+namespace {
+
+constexpr std::size_t kCopyBuffer = 256 * 1024;
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) noexcept : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  [[nodiscard]] int get() const noexcept { return fd_; }
+  int release() noexcept { return std::exchange(fd_, -1); }
+  void reset(int fd) noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string errno_text() { return std::strerror(errno); }
+
+}  // namespace
+
+bool split_archive_path(const std::string& path, std::vector<std::string>& out, std::string& why) {
+  out.clear();
+  if (!path.empty() && path.front() == '/') {
+    why = "absolute path";
+    return false;
+  }
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    std::string comp = path.substr(start, slash - start);
+    if (comp == "..") {
+      why = "path contains '..'";
+      return false;
+    }
+    if (!comp.empty() && comp != ".") out.push_back(std::move(comp));
+    start = slash + 1;
+  }
+  return true;
+}
+
+SafeExtractor::SafeExtractor(const std::filesystem::path& root, std::string top, bool single_file)
+    : root_(root), top_(std::move(top)), single_file_(single_file) {
+  root_fd_ = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd_ < 0) throw PocketDockError(fmt::format("cannot open {}: {}", root.string(), errno_text()));
+}
+
+SafeExtractor::~SafeExtractor() {
+  if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+void SafeExtractor::reject(const TarEntry& entry, const std::string& reason) {
+  rejected_.push_back(fmt::format("{}: {}", entry.path, reason));
+}
+
+bool SafeExtractor::map(const TarEntry& entry, std::vector<std::string>& out) {
+  std::string why;
+  if (!split_archive_path(entry.path, out, why)) {
+    reject(entry, why);
+    return false;
+  }
+  if (out.empty()) return true;
+  if (top_.empty()) {
+    out.erase(out.begin());
+  } else {
+    out.front() = top_;
+  }
+  return true;
+}
+
+int SafeExtractor::open_parent(const std::vector<std::string>& comps, bool create, const TarEntry& entry) {
+  Fd current(::dup(root_fd_));
+  if (current.get() < 0) throw PocketDockError(fmt::format("dup: {}", errno_text()));
+  for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
+    int next = ::openat(current.get(), comps[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0 && errno == ENOENT && create) {
+      if (::mkdirat(current.get(), comps[i].c_str(), 0755) != 0 && errno != EEXIST) {
+        throw PocketDockError(fmt::format("cannot create {}: {}", (root_ / comps[i]).string(), errno_text()));
+      }
+      next = ::openat(current.get(), comps[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (next < 0) {
+      if (errno == ELOOP || errno == ENOTDIR) {
+        reject(entry, "path goes through a symlink or a non-directory");
+      } else {
+        reject(entry, fmt::format("parent directory unavailable: {}", errno_text()));
+      }
+      return -1;
+    }
+    current.reset(next);
+  }
+  return current.release();
+}
+
+void SafeExtractor::place(int parent, const std::string& tmp, const std::string& name, const TarEntry& entry) {
+  if (::renameat(parent, tmp.c_str(), parent, name.c_str()) != 0) {
+    int saved = errno;
+    ::unlinkat(parent, tmp.c_str(), 0);
+    errno = saved;
+    reject(entry, fmt::format("cannot replace the existing entry: {}", errno_text()));
+    return;
+  }
+  ++extracted_;
+}
+
+void SafeExtractor::write_file(int parent, const std::string& name, TarReader& reader, const TarEntry& entry) {
+  std::string tmp = fmt::format(".pocketdock-tmp-{}-{}", ::getpid(), counter_++);
+  Fd out(::openat(parent, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (out.get() < 0) throw PocketDockError(fmt::format("cannot create a file in {}: {}", root_.string(), errno_text()));
+  std::vector<char> buffer(kCopyBuffer);
+  try {
+    for (;;) {
+      std::size_t n = reader.read(buffer.data(), buffer.size());
+      if (n == 0) break;
+      const char* p = buffer.data();
+      while (n > 0) {
+        ssize_t w = ::write(out.get(), p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) throw PocketDockError(fmt::format("writing {}: {}", (root_ / name).string(), errno_text()));
+        p += w;
+        n -= static_cast<std::size_t>(w);
+      }
+    }
+  } catch (...) {
+    ::unlinkat(parent, tmp.c_str(), 0);
+    throw;
+  }
+  ::fchmod(out.get(), static_cast<mode_t>(entry.mode & 0777U));
+  timespec times[2] = {{entry.mtime, 0}, {entry.mtime, 0}};
+  ::futimens(out.get(), times);
+  place(parent, tmp, name, entry);
+}
+
+void SafeExtractor::make_directory(int parent, const std::string& name, const std::vector<std::string>& comps,
+                                   const TarEntry& entry) {
+  struct stat st {};
+  if (::fstatat(parent, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode)) {
+    // A file or link of that name (possibly made by this archive) is replaced, never followed.
+    ::unlinkat(parent, name.c_str(), 0);
+  }
+  if (::mkdirat(parent, name.c_str(), 0700) != 0 && errno != EEXIST) {
+    reject(entry, fmt::format("cannot create the directory: {}", errno_text()));
+    return;
+  }
+  dir_modes_.emplace_back(comps, entry.mode & 0777U);
+  ++extracted_;
+}
+
+void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
+  std::vector<std::string> comps;
+  if (!map(entry, comps)) return;
+  if (single_file_ && (entry.type != TarEntryType::file || comps.size() != 1)) {
+    reject(entry, fmt::format("unexpected {} in the archive of a single file", to_string(entry.type)));
+    return;
+  }
+  switch (entry.type) {
+    case TarEntryType::file:
+    case TarEntryType::directory:
+    case TarEntryType::symlink:
+    case TarEntryType::hardlink:
+      break;
+    case TarEntryType::character_device:
+    case TarEntryType::block_device:
+      reject(entry, "device node");
+      return;
+    default:
+      reject(entry, to_string(entry.type));
+      return;
+  }
+  if (comps.empty()) {
+    // The top directory itself, extracted as the root.
+    if (entry.type == TarEntryType::directory) {
+      dir_modes_.emplace_back(comps, entry.mode & 0777U);
+      ++extracted_;
+    } else {
+      reject(entry, fmt::format("a {} cannot replace the destination directory", to_string(entry.type)));
+    }
+    return;
+  }
+  if (entry.type == TarEntryType::symlink) {
+    if (entry.link_target.empty() || entry.link_target.front() == '/') {
+      reject(entry, fmt::format("symlink to an absolute path ({})", entry.link_target));
+      return;
+    }
+    // The target, resolved lexically from the link's directory, must stay under the root.
+    long depth = static_cast<long>(comps.size()) - 1;
+    std::size_t start = 0;
+    const std::string& t = entry.link_target;
+    bool escapes = false;
+    while (start <= t.size()) {
+      std::size_t slash = t.find('/', start);
+      if (slash == std::string::npos) slash = t.size();
+      std::string_view comp(t.data() + start, slash - start);
+      if (comp == "..") {
+        if (--depth < 0) escapes = true;
+      } else if (!comp.empty() && comp != ".") {
+        ++depth;
+      }
+      start = slash + 1;
+    }
+    if (escapes) {
+      reject(entry, fmt::format("symlink leaves the destination ({})", entry.link_target));
+      return;
+    }
+  }
+  Fd parent(open_parent(comps, true, entry));
+  if (parent.get() < 0) return;
+  const std::string& name = comps.back();
+  switch (entry.type) {
+    case TarEntryType::file:
+      write_file(parent.get(), name, reader, entry);
+      return;
+    case TarEntryType::directory:
+      make_directory(parent.get(), name, comps, entry);
+      return;
+    case TarEntryType::symlink: {
+      std::string tmp = fmt::format(".pocketdock-tmp-{}-{}", ::getpid(), counter_++);
+      if (::symlinkat(entry.link_target.c_str(), parent.get(), tmp.c_str()) != 0) {
+        reject(entry, fmt::format("cannot create the symlink: {}", errno_text()));
+        return;
+      }
+      place(parent.get(), tmp, name, entry);
+      return;
+    }
+    case TarEntryType::hardlink: {
+      TarEntry target_entry = entry;
+      target_entry.path = entry.link_target;
+      std::vector<std::string> target;
+      std::string why;
+      if (!split_archive_path(entry.link_target, target, why)) {
+        reject(entry, fmt::format("hardlink target outside the destination ({}: {})", entry.link_target, why));
+        return;
+      }
+      if (target.empty()) {
+        reject(entry, "hardlink to the destination directory");
+        return;
+      }
+      if (top_.empty()) {
+        target.erase(target.begin());
+      } else {
+        target.front() = top_;
+      }
+      if (target.empty()) {
+        reject(entry, "hardlink to the destination directory");
+        return;
+      }
+      std::size_t before = rejected_.size();
+      Fd target_parent(open_parent(target, false, entry));
+      if (target_parent.get() < 0) {
+        rejected_.resize(before);
+        reject(entry, fmt::format("hardlink target not inside the destination ({})", entry.link_target));
+        return;
+      }
+      struct stat st {};
+      if (::fstatat(target_parent.get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        reject(entry, fmt::format("hardlink target is not a file extracted here ({})", entry.link_target));
+        return;
+      }
+      std::string tmp = fmt::format(".pocketdock-tmp-{}-{}", ::getpid(), counter_++);
+      if (::linkat(target_parent.get(), target.back().c_str(), parent.get(), tmp.c_str(), 0) != 0) {
+        reject(entry, fmt::format("cannot create the hardlink: {}", errno_text()));
+        return;
+      }
+      place(parent.get(), tmp, name, entry);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void SafeExtractor::finish() {
+  // Deepest first, so a read-only directory does not block setting its children.
+  std::sort(dir_modes_.begin(), dir_modes_.end(),
+            [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+  for (const auto& [comps, mode] : dir_modes_) {
+    TarEntry dummy;
+    std::size_t before = rejected_.size();
+    int fd = -1;
+    if (comps.empty()) {
+      fd = ::dup(root_fd_);
+    } else {
+      Fd parent(open_parent(comps, false, dummy));
+      if (parent.get() >= 0) {
+        fd = ::openat(parent.get(), comps.back().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      }
+    }
+    rejected_.resize(before);
+    if (fd < 0) continue;
+    ::fchmod(fd, static_cast<mode_t>(mode));
+    ::close(fd);
+  }
+  dir_modes_.clear();
+  if (!rejected_.empty()) {
+    std::string list;
+    for (const auto& r : rejected_) list += "\n  " + r;
+    throw UnsafeArchive(fmt::format("{} unsafe archive entr{} rejected while extracting into {}:{}", rejected_.size(),
+                                    rejected_.size() == 1 ? "y" : "ies", root_.string(), list),
+                        rejected_);
+  }
+}
+
+}  // namespace pocketdock::detail

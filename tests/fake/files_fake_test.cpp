@@ -1,0 +1,293 @@
+// File operations against the fake engine: hostile archives, error mapping, silence (issue 4).
+#include "support/fake_engine.hpp"
+
+#include <pocketdock/pocketdock.hpp>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using pdtest::FakeEngine;
+using pdtest::frame;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+namespace {
+
+// ---- a tar builder that can write anything, hostile entries included ----
+
+class HostileTar {
+ public:
+  HostileTar() {
+    a_ = archive_write_new();
+    archive_write_set_format_pax_restricted(a_);
+    archive_write_open_memory(a_, buffer_.data(), buffer_.size(), &used_);
+  }
+  ~HostileTar() { archive_write_free(a_); }
+  HostileTar(const HostileTar&) = delete;
+  HostileTar& operator=(const HostileTar&) = delete;
+
+  HostileTar& dir(const std::string& path) { return add(path, AE_IFDIR, 0755, ""); }
+  HostileTar& file(const std::string& path, const std::string& data) { return add(path, AE_IFREG, 0644, data); }
+  HostileTar& symlink(const std::string& path, const std::string& target) {
+    return add(path, AE_IFLNK, 0777, "", &target);
+  }
+  HostileTar& hardlink(const std::string& path, const std::string& target) {
+    return add(path, AE_IFREG, 0644, "", nullptr, &target);
+  }
+  HostileTar& special(const std::string& path, unsigned int type) { return add(path, type, 0644, ""); }
+  std::string finish() {
+    archive_write_close(a_);
+    return std::string(buffer_.data(), used_);
+  }
+
+ private:
+  HostileTar& add(const std::string& path, unsigned int type, int mode, const std::string& data,
+                  const std::string* symlink = nullptr, const std::string* hardlink = nullptr) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, path.c_str());
+    archive_entry_set_filetype(e, type);
+    archive_entry_set_perm(e, static_cast<mode_t>(mode));
+    archive_entry_set_size(e, static_cast<la_int64_t>(data.size()));
+    if (symlink != nullptr) archive_entry_set_symlink(e, symlink->c_str());
+    if (hardlink != nullptr) {
+      archive_entry_set_hardlink(e, hardlink->c_str());
+      archive_entry_set_size(e, 0);
+    }
+    archive_write_header(a_, e);
+    if (!data.empty()) archive_write_data(a_, data.data(), data.size());
+    archive_entry_free(e);
+    return *this;
+  }
+  std::vector<char> buffer_ = std::vector<char>(1 << 20);
+  size_t used_ = 0;
+  archive* a_;
+};
+
+std::string read_host(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Every path under `root` (not following symlinks), relative.
+std::set<std::string> tree(const fs::path& root) {
+  std::set<std::string> out;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+    out.insert(it->path().lexically_relative(root).string());
+  }
+  return out;
+}
+
+pdtest::FakeHandler tar_answer(std::string tar) {
+  return [tar = std::move(tar)](const pdtest::FakeRequest&, pocketdock::detail::UnixConnection& c, FakeEngine&) {
+    c.write_all(pdtest::http_response(200, tar, "application/x-tar"),
+                pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+    return true;
+  };
+}
+
+class FakeFiles : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    engine.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123"})"));
+    engine.on("POST", "/start", FakeEngine::empty(204));
+    engine.on("DELETE", "/containers/", FakeEngine::empty(204));
+    engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
+    engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(1, "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw 0 0\n")));
+    engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":0})"));
+    char tmpl[] = "/tmp/pdfakefiles-XXXXXX";
+    base = ::mkdtemp(tmpl);
+    fs::create_directories(base / "outside");
+    std::ofstream(base / "outside" / "victim") << "original";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(base, ec);
+  }
+  pocketdock::Container make() {
+    return pocketdock::create_new_container(
+        {.image = "img", .name = "pd-fakefiles", .engine = {.socket = engine.socket_path(), .api_timeout = 2s}});
+  }
+  void expect_outside_untouched() {
+    EXPECT_EQ(tree(base / "outside"), std::set<std::string>{"victim"});
+    EXPECT_EQ(read_host(base / "outside" / "victim"), "original");
+    std::set<std::string> top;
+    for (const auto& e : fs::directory_iterator(base)) top.insert(e.path().filename().string());
+    EXPECT_EQ(top, (std::set<std::string>{"dest", "outside"}));
+  }
+  FakeEngine engine;
+  fs::path base;
+};
+
+TEST_F(FakeFiles, HostileDirectoryArchiveIsContained) {
+  std::string abs = (base / "outside" / "abs.txt").string();
+  std::string outside = (base / "outside").string();
+  HostileTar t;
+  t.dir("d/")
+      .file("d/ok.txt", "safe")
+      .file("d/../escape.txt", "dotdot")
+      .file("../../escape2.txt", "dotdot")
+      .file(abs, "absolute")
+      .symlink("d/abslink", outside)
+      .file("d/abslink/through.txt", "through an absolute link")
+      .symlink("d/rellink", "../../outside")
+      .file("d/rellink/through2.txt", "through a relative link")
+      .hardlink("d/hard-out", "../outside/victim")
+      .hardlink("d/hard-abs", (base / "outside" / "victim").string())
+      .special("d/dev", AE_IFCHR)
+      .special("d/fifo", AE_IFIFO)
+      .symlink("d/inside", "ok.txt")
+      .hardlink("d/hard-in", "d/ok.txt")
+      .file("d/sub/deep.txt", "deep");
+  engine.on("GET", "/archive", tar_answer(t.finish()));
+  auto c = make();
+  try {
+    c.pull("/somewhere/d", base / "dest");
+    FAIL() << "no UnsafeArchive";
+  } catch (const pocketdock::UnsafeArchive& e) {
+    std::vector<std::string> paths;
+    for (const auto& r : e.rejected_entries()) paths.push_back(r.substr(0, r.find(": ")));
+    EXPECT_THAT(paths, Contains("d/../escape.txt"));
+    EXPECT_THAT(paths, Contains("../../escape2.txt"));
+    EXPECT_THAT(paths, Contains(abs));
+    EXPECT_THAT(paths, Contains("d/abslink"));
+    EXPECT_THAT(paths, Contains("d/rellink"));
+    EXPECT_THAT(paths, Contains("d/hard-out"));
+    EXPECT_THAT(paths, Contains("d/hard-abs"));
+    EXPECT_THAT(paths, Contains("d/dev"));
+    EXPECT_THAT(paths, Contains("d/fifo"));
+    EXPECT_EQ(paths.size(), 9U) << e.what();
+    EXPECT_THAT(e.what(), HasSubstr("device node"));
+  }
+  expect_outside_untouched();
+  EXPECT_EQ(read_host(base / "dest" / "ok.txt"), "safe");
+  EXPECT_EQ(read_host(base / "dest" / "sub" / "deep.txt"), "deep");
+  EXPECT_EQ(fs::read_symlink(base / "dest" / "inside"), "ok.txt");
+  EXPECT_EQ(read_host(base / "dest" / "hard-in"), "safe");
+  // Files "written through" a rejected link land in a real directory inside the destination.
+  EXPECT_FALSE(fs::is_symlink(base / "dest" / "abslink"));
+  EXPECT_FALSE(fs::exists(base / "dest" / "dev"));
+  EXPECT_FALSE(fs::exists(base / "dest" / "fifo"));
+}
+
+TEST_F(FakeFiles, ExistingSymlinkInDestinationIsNeverFollowed) {
+  fs::create_directories(base / "dest" / "d");
+  fs::create_directory_symlink(base / "outside", base / "dest" / "d" / "sub");
+  fs::create_symlink(base / "outside" / "victim", base / "dest" / "d" / "victim");
+  HostileTar t;
+  t.dir("d/").file("d/sub/new.txt", "new").file("d/victim", "replaced");
+  engine.on("GET", "/archive", tar_answer(t.finish()));
+  auto c = make();
+  try {
+    c.pull("/x/d", base / "dest");  // existing dest: lands in dest/d
+    FAIL() << "no UnsafeArchive";
+  } catch (const pocketdock::UnsafeArchive& e) {
+    ASSERT_EQ(e.rejected_entries().size(), 1U) << e.what();
+    EXPECT_THAT(e.rejected_entries()[0], HasSubstr("d/sub/new.txt"));
+  }
+  expect_outside_untouched();
+  // The link itself was replaced by the file, not written through.
+  EXPECT_FALSE(fs::is_symlink(base / "dest" / "d" / "victim"));
+  EXPECT_EQ(read_host(base / "dest" / "d" / "victim"), "replaced");
+}
+
+TEST_F(FakeFiles, SingleFileArchiveAcceptsOnlyThatFile) {
+  HostileTar t;
+  t.file("f.txt", "content").file("../evil.txt", "evil").file("f.txt/../../evil2", "evil");
+  engine.on("GET", "/archive", tar_answer(t.finish()));
+  auto c = make();
+  EXPECT_THROW(c.pull("/x/f.txt", base / "dest" / "got.txt"), pocketdock::UnsafeArchive);
+  expect_outside_untouched();
+  EXPECT_EQ(tree(base / "dest"), std::set<std::string>{"got.txt"});
+  EXPECT_EQ(read_host(base / "dest" / "got.txt"), "content");
+}
+
+TEST_F(FakeFiles, MissingPathIsFileNotFound) {
+  engine.on("GET", "/archive",
+            FakeEngine::json(404, R"({"message":"Could not find the file /nope in container abc123abc123abc123"})"));
+  auto c = make();
+  EXPECT_THROW((void)c.read_file("/nope"), pocketdock::FileNotFound);
+  EXPECT_THROW(c.pull("/nope", base / "dest"), pocketdock::FileNotFound);
+}
+
+TEST_F(FakeFiles, MissingContainerIsContainerNotFound) {
+  engine.on("GET", "/archive", FakeEngine::json(404, R"({"message":"No such container: abc123abc123abc123"})"));
+  auto c = make();
+  EXPECT_THROW((void)c.read_file("/x"), pocketdock::ContainerNotFound);
+}
+
+TEST_F(FakeFiles, HeadNotFoundOfAMissingContainerIsContainerNotFound) {
+  engine.on("HEAD", "/archive", FakeEngine::empty(404));
+  engine.on("GET", "/containers/abc123abc123abc123/json",
+            FakeEngine::json(404, R"({"message":"No such container: abc123abc123abc123"})"));
+  auto c = make();
+  EXPECT_THROW(c.write_file("/a/b.txt", "x"), pocketdock::ContainerNotFound);
+}
+
+TEST_F(FakeFiles, SilentArchiveGetTimesOut) {
+  engine.on("GET", "/archive", FakeEngine::silent());
+  auto c = make();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW((void)c.read_file("/x"), pocketdock::TimeoutError);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 6s);
+}
+
+TEST_F(FakeFiles, ArchiveCutMidStreamIsAnError) {
+  HostileTar t;
+  t.file("x", std::string(100000, 'x'));
+  std::string tar = t.finish();
+  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " +
+                     std::to_string(tar.size()) + "\r\n\r\n";
+  engine.on("GET", "/archive", FakeEngine::raw(head + tar.substr(0, 5000)));
+  auto c = make();
+  EXPECT_THROW((void)c.read_file("/x"), pocketdock::PocketDockError);
+}
+
+TEST_F(FakeFiles, TmpfsPathIsRejectedBeforeAnyArchiveCall) {
+  auto c = make();
+  EXPECT_THROW((void)c.read_file("/dev/shm/x"), pocketdock::InvalidArgument);
+  for (const auto& r : engine.requests()) EXPECT_EQ(r.target.find("/archive"), std::string::npos) << r.target;
+}
+
+TEST_F(FakeFiles, PutSendsTarContentTypeAndParents) {
+  engine.on("HEAD", "/archive", FakeEngine::empty(404));
+  engine.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, R"({"Id":"abc123abc123abc123"})"));
+  engine.on("PUT", "/archive", FakeEngine::empty(200));
+  auto c = make();
+  c.write_file("/new/dir/f.txt", "data", 0600);
+  auto reqs = engine.requests();
+  auto it = std::find_if(reqs.begin(), reqs.end(), [](const auto& r) { return r.method == "PUT"; });
+  ASSERT_NE(it, reqs.end());
+  EXPECT_EQ(it->headers["content-type"], "application/x-tar");
+  EXPECT_THAT(it->target, ::testing::EndsWith("/archive?path=%2F"));
+  // The uploaded archive holds the missing parents, then the file with its mode.
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  ASSERT_EQ(archive_read_open_memory(a, it->body.data(), it->body.size()), ARCHIVE_OK);
+  std::vector<std::string> names;
+  archive_entry* e = nullptr;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    names.push_back(archive_entry_pathname(e));
+    if (names.back() == "new/dir/f.txt") {
+      EXPECT_EQ(archive_entry_perm(e), 0600);
+    }
+  }
+  archive_read_free(a);
+  EXPECT_EQ(names, (std::vector<std::string>{"new/", "new/dir/", "new/dir/f.txt"}));
+}
+
+}  // namespace

@@ -1,0 +1,291 @@
+// Tar reader/writer, safe extraction and archive-stat parsing (issue 4), without an engine.
+#include "chunk_queue.hpp"
+#include "engine_api.hpp"
+#include "safe_extract.hpp"
+#include "tar_reader.hpp"
+#include "tar_writer.hpp"
+
+#include <pocketdock/errors.hpp>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace pocketdock::detail;
+using ::testing::HasSubstr;
+
+namespace {
+
+/// A source that hands out `data` in pieces of `piece` bytes (exercises chunk boundaries).
+TarSource pieces(const std::string& data, std::size_t piece) {
+  auto offset = std::make_shared<std::size_t>(0);
+  return [&data, piece, offset]() -> std::string_view {
+    std::size_t n = std::min(piece, data.size() - *offset);
+    std::string_view out(data.data() + *offset, n);
+    *offset += n;
+    return out;
+  };
+}
+
+std::string all_bytes() {
+  std::string s;
+  for (int r = 0; r < 64; ++r) {
+    for (int i = 0; i < 256; ++i) s.push_back(static_cast<char>(i));
+  }
+  return s;
+}
+
+std::string sample_tar() {
+  std::string out;
+  TarWriter w([&](std::string_view d) {
+    out.append(d);
+    return true;
+  });
+  w.add_directory("dir", 0751, 1000);
+  w.begin_file("dir/bin.dat", 0755, static_cast<std::int64_t>(all_bytes().size()), 2000);
+  std::string bytes = all_bytes();
+  w.write_data(std::string_view(bytes).substr(0, 1000));
+  w.write_data(std::string_view(bytes).substr(1000));
+  w.add_symlink("dir/link", "bin.dat", 3000);
+  w.begin_file("dir/file with spaces ünïcødé ✓.txt", 0644, 3, 0);
+  w.write_data("abc");
+  std::string long_name = "dir/" + std::string(200, 'n');
+  w.begin_file(long_name, 0600, 0, 0);
+  w.close();
+  return out;
+}
+
+TEST(Tar, WriterOutputReadsBackExactly) {
+  std::string tar = sample_tar();
+  for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{512}, std::size_t{100000}}) {
+    TarReader r(pieces(tar, piece));
+    TarEntry e;
+    ASSERT_TRUE(r.next(e));
+    EXPECT_EQ(e.path, "dir/");
+    EXPECT_EQ(e.type, TarEntryType::directory);
+    EXPECT_EQ(e.mode, 0751U);
+    ASSERT_TRUE(r.next(e));
+    EXPECT_EQ(e.path, "dir/bin.dat");
+    EXPECT_EQ(e.mode, 0755U);
+    EXPECT_EQ(e.mtime, 2000);
+    std::string data;
+    char buf[333];
+    for (std::size_t n; (n = r.read(buf, sizeof buf)) > 0;) data.append(buf, n);
+    EXPECT_EQ(data, all_bytes());
+    ASSERT_TRUE(r.next(e));
+    EXPECT_EQ(e.type, TarEntryType::symlink);
+    EXPECT_EQ(e.link_target, "bin.dat");
+    ASSERT_TRUE(r.next(e));  // data of the previous one skipped automatically
+    EXPECT_EQ(e.path, "dir/file with spaces ünïcødé ✓.txt");
+    ASSERT_TRUE(r.next(e));
+    EXPECT_EQ(e.path, "dir/" + std::string(200, 'n'));
+    EXPECT_FALSE(r.next(e));
+  }
+}
+
+TEST(Tar, EmptyInputIsAnEmptyArchive) {
+  std::string empty;
+  TarReader r(pieces(empty, 10));
+  TarEntry e;
+  EXPECT_FALSE(r.next(e));
+}
+
+TEST(Tar, GarbageIsAMalformedArchive) {
+  std::string garbage(2048, 'g');
+  EXPECT_THROW(
+      {
+        TarReader r(pieces(garbage, 100));
+        TarEntry e;
+        (void)r.next(e);
+      },
+      pocketdock::SocketCommunicationError);
+}
+
+TEST(Tar, TruncatedDataIsAnError) {
+  std::string tar = sample_tar().substr(0, 3000);
+  TarReader r(pieces(tar, 512));
+  TarEntry e;
+  char buf[4096];
+  EXPECT_THROW(
+      {
+        while (r.next(e)) {
+          while (r.read(buf, sizeof buf) > 0) {
+          }
+        }
+      },
+      pocketdock::SocketCommunicationError);
+}
+
+TEST(Tar, SourceErrorsReachTheCaller) {
+  TarReader* reader = nullptr;
+  auto source = []() -> std::string_view { throw pocketdock::TimeoutError("engine silent"); };
+  EXPECT_THROW(
+      {
+        TarReader r(source);
+        reader = &r;
+        TarEntry e;
+        (void)r.next(e);
+      },
+      pocketdock::TimeoutError);
+  (void)reader;
+}
+
+TEST(Tar, WriterStopsWhenTheSinkIsGone) {
+  TarWriter w([](std::string_view) { return false; });
+  w.begin_file("f", 0644, 1 << 20, 0);
+  std::string block(1 << 20, 'x');
+  EXPECT_THROW(
+      {
+        w.write_data(block);
+        w.close();
+      },
+      pocketdock::PocketDockError);
+}
+
+TEST(Tar, WriterNeverHoldsTheArchive) {
+  // 64 MiB through the writer: each block goes to the sink as it is made.
+  std::size_t total = 0;
+  std::size_t biggest = 0;
+  TarWriter w([&](std::string_view d) {
+    total += d.size();
+    biggest = std::max(biggest, d.size());
+    return true;
+  });
+  std::string piece(1 << 20, 'z');
+  w.begin_file("big", 0644, 64LL << 20, 0);
+  for (int i = 0; i < 64; ++i) w.write_data(piece);
+  w.close();
+  EXPECT_GE(total, std::size_t{64} << 20);
+  EXPECT_LE(biggest, std::size_t{1} << 20);
+}
+
+TEST(ArchivePath, SplitRejectsEscapes) {
+  std::vector<std::string> c;
+  std::string why;
+  EXPECT_TRUE(split_archive_path("./a//b/./c/", c, why));
+  EXPECT_EQ(c, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_FALSE(split_archive_path("/etc/passwd", c, why));
+  EXPECT_EQ(why, "absolute path");
+  EXPECT_FALSE(split_archive_path("a/../../b", c, why));
+  EXPECT_FALSE(split_archive_path("..", c, why));
+  EXPECT_TRUE(split_archive_path("a/..b/c..", c, why));  // names that merely contain dots
+}
+
+TEST(ArchiveStat, ParsesBothEngines) {
+  // docker: {"name":"link","size":7,"mode":134218239,"mtime":"...","linkTarget":"/data/dir/a.txt"}
+  auto docker = parse_path_stat(
+      "eyJuYW1lIjoibGluayIsInNpemUiOjcsIm1vZGUiOjEzNDIxODIzOSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImxpbmtUYXJnZXQiOiIvZGF0YS9kaXIvYS50eHQifQ==");
+  EXPECT_TRUE(docker.is_symlink);
+  EXPECT_FALSE(docker.is_dir);
+  EXPECT_EQ(docker.link_target, "/data/dir/a.txt");
+  // podman: {"name":"dir","size":4096,"mode":2147484141,"mtime":"...","isDir":true,"linkTarget":"/data/dir"}
+  auto podman = parse_path_stat(
+      "eyJuYW1lIjoiZGlyIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE0MSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImlzRGlyIjp0cnVlLCJsaW5rVGFyZ2V0IjoiL2RhdGEvZGlyIn0=");
+  EXPECT_TRUE(podman.is_dir);
+  EXPECT_FALSE(podman.is_symlink);
+  EXPECT_EQ(podman.mode, 0755U);
+  EXPECT_THROW((void)parse_path_stat("!!!"), pocketdock::SocketCommunicationError);
+}
+
+TEST(ArchivePath, PodmanGlobEscaping) {
+  EXPECT_EQ(podman_literal_path("/tmp/plain name"), "/tmp/plain name");
+  EXPECT_EQ(podman_literal_path("/tmp/a[x]?"), "/tmp/a\\[x\\]\\?");
+  EXPECT_EQ(podman_literal_path("/tmp/a*b"), "/tmp/a?b");
+}
+
+TEST(ChunkQueue, BoundedAndCancellable) {
+  ChunkQueue q(10);
+  std::thread producer([&] {
+    for (int i = 0; i < 100; ++i) {
+      if (!q.push("12345")) return;
+    }
+    q.finish();
+  });
+  std::size_t got = 0;
+  while (auto c = q.pop()) got += c->size();
+  producer.join();
+  EXPECT_EQ(got, 500U);
+
+  ChunkQueue q2(10);
+  std::thread blocked([&] {
+    while (q2.push("12345")) {
+    }
+  });
+  (void)q2.pop();
+  q2.cancel();
+  blocked.join();  // returns: a cancelled queue refuses pushes
+
+  ChunkQueue q3(10);
+  q3.finish(std::make_exception_ptr(pocketdock::TimeoutError("late")));
+  EXPECT_THROW((void)q3.pop(), pocketdock::TimeoutError);
+}
+
+class Extract : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/pdextract-XXXXXX";
+    root = ::mkdtemp(tmpl);
+  }
+  void TearDown() override { fs::remove_all(root); }
+  fs::path root;
+};
+
+TEST_F(Extract, RenamesTheTopAndKeepsModesAndLinks) {
+  std::string tar = sample_tar();
+  TarReader r(pieces(tar, 4096));
+  SafeExtractor x(root, "renamed", false);
+  TarEntry e;
+  while (r.next(e)) x.extract(r, e);
+  x.finish();
+  EXPECT_EQ(fs::status(root / "renamed").permissions(), fs::perms(0751));
+  EXPECT_EQ(fs::status(root / "renamed" / "bin.dat").permissions(), fs::perms(0755));
+  EXPECT_EQ(fs::file_size(root / "renamed" / "bin.dat"), all_bytes().size());
+  EXPECT_EQ(fs::read_symlink(root / "renamed" / "link"), "bin.dat");
+  EXPECT_TRUE(fs::exists(root / "renamed" / "file with spaces ünïcødé ✓.txt"));
+}
+
+TEST_F(Extract, DroppedTopPutsContentInTheRoot) {
+  std::string tar = sample_tar();
+  TarReader r(pieces(tar, 4096));
+  SafeExtractor x(root, "", false);
+  TarEntry e;
+  while (r.next(e)) x.extract(r, e);
+  x.finish();
+  EXPECT_TRUE(fs::is_regular_file(root / "bin.dat"));
+  EXPECT_EQ(fs::status(root).permissions(), fs::perms(0751));
+}
+
+TEST_F(Extract, EscapingSymlinkIsRejected) {
+  std::string tar;
+  {
+    TarWriter w([&](std::string_view d) {
+      tar.append(d);
+      return true;
+    });
+    w.add_directory("d", 0755, 0);
+    w.add_symlink("d/up", "../..", 0);
+    w.add_symlink("d/sub/ok", "../x", 0);  // stays inside: d/x
+    w.add_symlink("d/abs", "/etc", 0);
+    w.close();
+  }
+  TarReader r(pieces(tar, 4096));
+  SafeExtractor x(root, "d", false);
+  TarEntry e;
+  while (r.next(e)) x.extract(r, e);
+  try {
+    x.finish();
+    FAIL();
+  } catch (const pocketdock::UnsafeArchive& err) {
+    ASSERT_EQ(err.rejected_entries().size(), 2U);
+    EXPECT_THAT(err.rejected_entries()[0], HasSubstr("d/up: symlink leaves the destination"));
+    EXPECT_THAT(err.rejected_entries()[1], HasSubstr("d/abs: symlink to an absolute path"));
+  }
+  EXPECT_EQ(fs::read_symlink(root / "d" / "sub" / "ok"), "../x");
+}
+
+}  // namespace
