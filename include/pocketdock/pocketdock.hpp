@@ -8,6 +8,7 @@
 #include <pocketdock/errors.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/profiles.hpp>
+#include <pocketdock/session.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>
 #include <pocketdock/version.hpp>
