@@ -56,6 +56,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   // One send_and_wait command, from the write of its script to both of its end markers.
   struct Track {
     std::string kill_token;
+    bool started = false;
     std::array<bool, 2> ended{false, false};
     std::optional<int> exit_code;
     std::string out;
@@ -65,6 +66,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   };
 
   void reader_loop() noexcept;
+  void killer_loop() noexcept;
   void on_frame(std::uint8_t type, std::string_view payload);
   // Called with mutex_ held.
   void handle(int stream, const MarkerScanner::Event& e, std::vector<std::string>& deliver);
@@ -83,12 +85,14 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   ShellDialect dialect_ = ShellDialect::posix;
   std::unique_ptr<ExecReader> reader_;
   std::thread thread_;
+  std::thread killer_;  ///< kills timed-out commands that start late (queued behind a sent one)
 
   std::mutex call_mutex_;   // send_and_wait calls run one at a time
   std::mutex write_mutex_;  // one script is written at a time; guards closing the connection
   std::mutex close_mutex_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
+  std::condition_variable killer_cv_;
   // Guarded by mutex_.
   std::array<MarkerScanner, 2> scanners_;
   std::array<std::string, 2> inside_;  ///< nonce whose markers currently frame each stream
@@ -96,6 +100,8 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   std::string pending_;  ///< nonce of the command a caller waits for
   std::string buffer_;
   std::vector<std::function<void(std::string_view)>> callbacks_;
+  std::vector<std::string> kill_queue_;  ///< kill tokens for the killer thread
+  bool delivering_ = false;  ///< the reader thread is running callbacks (a result waits for them)
   bool eof_ = false;
   bool closed_ = false;
   bool finished_ = false;  ///< the connection and the reader thread are gone
@@ -119,6 +125,7 @@ void SessionCore::start() {
   user_ = ex.user;
   reader_ = std::make_unique<ExecReader>(std::move(ex.stream));
   thread_ = std::thread([this] { reader_loop(); });
+  killer_ = std::thread([this] { killer_loop(); });
 
   // The probe proves the shell reads its stdin and tells which dialect it speaks.
   ExecResult probe;
@@ -173,6 +180,19 @@ void SessionCore::reader_loop() noexcept {
   }
 }
 
+void SessionCore::killer_loop() noexcept {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    killer_cv_.wait(lock, [&] { return closed_ || !kill_queue_.empty(); });
+    if (closed_) return;
+    std::vector<std::string> tokens;
+    tokens.swap(kill_queue_);
+    lock.unlock();
+    for (const auto& tok : tokens) signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
+    lock.lock();
+  }
+}
+
 void SessionCore::on_frame(std::uint8_t type, std::string_view payload) {
   if (type != 1 && type != 2) return;
   int s = type == 1 ? 0 : 1;
@@ -181,18 +201,26 @@ void SessionCore::on_frame(std::uint8_t type, std::string_view payload) {
   {
     std::lock_guard lock(mutex_);
     scanners_[static_cast<std::size_t>(s)].feed(payload, [&](const MarkerScanner::Event& e) { handle(s, e, deliver); });
-    if (!deliver.empty()) callbacks = callbacks_;
-  }
-  cv_.notify_all();
-  for (const auto& text : deliver) {
-    for (const auto& cb : callbacks) {
-      try {
-        cb(text);
-      } catch (...) {
-        // A callback's failure is not the session's.
-      }
+    if (!deliver.empty()) {
+      callbacks = callbacks_;
+      delivering_ = true;
     }
   }
+  if (!deliver.empty()) {
+    // Callbacks see a command's output before its send_and_wait returns.
+    for (const auto& text : deliver) {
+      for (const auto& cb : callbacks) {
+        try {
+          cb(text);
+        } catch (...) {
+          // A callback's failure is not the session's.
+        }
+      }
+    }
+    std::lock_guard lock(mutex_);
+    delivering_ = false;
+  }
+  cv_.notify_all();
 }
 
 void SessionCore::handle(int stream, const MarkerScanner::Event& e, std::vector<std::string>& deliver) {
@@ -215,9 +243,18 @@ void SessionCore::handle(int stream, const MarkerScanner::Event& e, std::vector<
       (stream == 0 ? t.out : t.err).append(data);
       return;
     }
-    case MarkerScanner::Kind::start:
+    case MarkerScanner::Kind::start: {
       inside_[si] = e.nonce;
+      auto it = tracks_.find(e.nonce);
+      if (it == tracks_.end() || it->second.started) return;
+      it->second.started = true;
+      if (it->second.abandoned) {
+        // It timed out while queued and starts only now: kill it at once.
+        kill_queue_.push_back(it->second.kill_token);
+        killer_cv_.notify_one();
+      }
       return;
+    }
     case MarkerScanner::Kind::end: {
       if (inside_[si] == e.nonce) inside_[si].clear();
       auto it = tracks_.find(e.nonce);
@@ -256,7 +293,12 @@ bool SessionCore::is_open() const {
 }
 
 bool SessionCore::abandoned_settled() const {
-  return std::none_of(tracks_.begin(), tracks_.end(), [](const auto& kv) { return kv.second.abandoned; });
+  // A timed-out command that has not started yet is queued behind a sent one: the killer thread
+  // ends it when it starts, so it does not hold up the next command.
+  return std::none_of(tracks_.begin(), tracks_.end(), [](const auto& kv) {
+    const Track& t = kv.second;
+    return t.abandoned && t.started && !(t.ended[0] && t.ended[1]);
+  });
 }
 
 void SessionCore::recover_or_break(std::unique_lock<std::mutex>& lock) {
@@ -269,7 +311,7 @@ void SessionCore::recover_or_break(std::unique_lock<std::mutex>& lock) {
     if (abandoned_settled() || eof_ || closed_ || Clock::now() >= until) break;
     std::vector<std::string> tokens;
     for (const auto& [nonce, t] : tracks_) {
-      if (t.abandoned) tokens.push_back(t.kill_token);
+      if (t.abandoned && t.started) tokens.push_back(t.kill_token);
     }
     lock.unlock();
     for (const auto& tok : tokens) signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
@@ -290,7 +332,13 @@ void SessionCore::write_script(const std::string& script) {
     std::lock_guard state(mutex_);
     throw_if_unusable();
   }
-  reader_->connection().write_all(script, deadline_after(container_->engine->api_timeout()));
+  try {
+    reader_->connection().write_all(script, deadline_after(container_->engine->api_timeout()));
+  } catch (const SocketError&) {
+    std::lock_guard state(mutex_);
+    throw_if_unusable();  // closed meanwhile: say so rather than report a broken pipe
+    throw;
+  }
 }
 
 void SessionCore::send(std::string_view command) {
@@ -331,14 +379,14 @@ ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<st
   std::unique_lock lock(mutex_);
   auto done = [&] {
     const Track& t = tracks_.at(nonce);
-    return (t.ended[0] && t.ended[1]) || eof_ || closed_;
+    return (t.ended[0] && t.ended[1] && !delivering_) || eof_ || closed_;
   };
-  bool finished = cv_.wait_until(lock, deadline, done);
+  (void)cv_.wait_until(lock, deadline, done);
   Track& t = tracks_.at(nonce);
   result.out = std::move(t.out);
   result.err = std::move(t.err);
   result.truncated = t.truncated;
-  if (finished && t.ended[0] && t.ended[1]) {
+  if (t.ended[0] && t.ended[1]) {
     result.exit_code = t.exit_code.value_or(-1);
     forget();
   } else if (closed_) {
@@ -389,6 +437,8 @@ void SessionCore::shutdown(bool kill_processes) noexcept {
     shell_alive = !eof_;
   }
   cv_.notify_all();
+  killer_cv_.notify_all();
+  if (killer_.joinable()) killer_.join();
   if (!reader_) {
     std::lock_guard lock(mutex_);
     finished_ = true;

@@ -119,6 +119,27 @@ TEST_F(SessionTest, TimeoutInterruptsTheCommandAndTheSessionRecovers) {
   EXPECT_TRUE(session().is_open());
 }
 
+TEST_F(SessionTest, TimeoutKillsWhatTheCommandStartsNext) {
+  // The kill may land on the first sleep; the list then starts the second, which must die too.
+  auto r = session().send_and_wait("sleep 0.6; sleep 31", 300ms);
+  EXPECT_TRUE(r.timed_out);
+  auto t0 = SteadyClock::now();
+  EXPECT_EQ(session().send_and_wait("echo ok", 10s).out, "ok\n");
+  EXPECT_LT(ms_since(t0), 2000.0);
+  EXPECT_THAT(pdtest::ps_output(container()), Not(HasSubstr("sleep 31")));
+}
+
+TEST_F(SessionTest, TimedOutCommandQueuedBehindASentOneIsKilledWhenItStarts) {
+  session().send("sleep 1");
+  auto r = session().send_and_wait("sleep 32", 300ms);  // never started before its timeout
+  EXPECT_TRUE(r.timed_out);
+  auto next = session().send_and_wait("echo ok", 10s);
+  EXPECT_EQ(next.out, "ok\n");
+  EXPECT_EQ(next.exit_code, 0);
+  EXPECT_THAT(pdtest::ps_output(container()), Not(HasSubstr("sleep 32")));
+  EXPECT_TRUE(session().is_open());
+}
+
 TEST_F(SessionTest, TimeoutKeepsOutputSoFarAndDropsTheRest) {
   auto r = session().send_and_wait("echo before; echo eb >&2; sleep 30; echo after", 700ms);
   EXPECT_TRUE(r.timed_out);
