@@ -84,8 +84,13 @@ LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, 
 
 void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
                  const std::string& user, int signal) noexcept {
+  signal_processes(engine, container_id, kExecTokenVar, token, user, signal);
+}
+
+void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
+                      const std::string& token, const std::string& user, int signal) noexcept {
   try {
-    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", kExecTokenVar, token, std::to_string(signal)},
+    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", variable, token, std::to_string(signal)},
                           {},
                           "",
                           user,

@@ -43,6 +43,11 @@ struct LaunchedExec {
 void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
                  const std::string& user, int signal) noexcept;
 
+/// As signal_exec, for every process whose environment holds `variable=token` (sessions mark
+/// each command's processes with their own variable).
+void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
+                      const std::string& token, const std::string& user, int signal) noexcept;
+
 /// Exit code of a finished exec (retries briefly while the engine still says Running).
 /// Returns -1 if unknown.
 [[nodiscard]] int exit_code_after_eof(EngineClient& engine, const std::string& exec_id);

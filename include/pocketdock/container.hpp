@@ -9,6 +9,7 @@
 #include <pocketdock/files.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/process.hpp>
+#include <pocketdock/session.hpp>
 #include <pocketdock/types.hpp>
 
 #include <chrono>
@@ -83,6 +84,12 @@ class Container {
   // ----- end of exec modes -----
 
   // ----- sessions (session.hpp) -----
+
+  /// Opens a persistent shell (bash, or sh where the image has none; see SessionOptions).
+  /// `shutdown()` closes the container's sessions.
+  /// @throws ContainerNotRunning (after shutdown), SessionClosed (the shell did not start),
+  ///         SocketError, TimeoutError.
+  [[nodiscard]] Session session(const SessionOptions& options = {});
 
   // ----- end of sessions -----
 

@@ -11,6 +11,7 @@
 #include <pocketdock/options.hpp>
 #include <pocketdock/process.hpp>
 #include <pocketdock/profiles.hpp>
+#include <pocketdock/session.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>
 #include <pocketdock/version.hpp>
