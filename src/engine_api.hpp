@@ -138,6 +138,18 @@ class EngineClient {
 
   // ----- lifecycle endpoints: stats, top, commit, kill, wait -----
 
+  /// One stats sample (`stream=false`). Docker answers after ~1 s with `precpu_stats` filled;
+  /// Podman at once with `precpu_stats` zero.
+  [[nodiscard]] nlohmann::json container_stats(const std::string& id);
+  /// Process table `{Titles, Processes}` with PID, USER and COMMAND columns. Podman's compat top
+  /// needs AIX descriptors, Docker ps options; an empty answer gives an empty table.
+  [[nodiscard]] nlohmann::json container_top(const std::string& id);
+  /// `POST /commit` with body `{}` and the config in `changes=` (Podman ignores a body config).
+  /// Returns the image id as the engine gives it.
+  [[nodiscard]] std::string commit_container(const std::string& id, const std::string& repo, const std::string& tag,
+                                             const std::vector<std::string>& changes, const std::string& comment,
+                                             const std::string& author);
+
   // ----- end of lifecycle endpoints -----
 
   // ----- image endpoints: build, save, load, import, inspect, tag, remove -----

@@ -7,7 +7,9 @@
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
 #include <pocketdock/options.hpp>
+#include <pocketdock/persistence.hpp>
 #include <pocketdock/profiles.hpp>
+#include <pocketdock/projects.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>
 #include <pocketdock/version.hpp>
