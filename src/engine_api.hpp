@@ -53,6 +53,9 @@ struct ApiRequest {
   std::string content_type;  ///< defaults to application/json when there is a body
   /// Per-call deadline; unset means the client's api_timeout.
   std::optional<std::chrono::milliseconds> timeout;
+  /// Send `Connection: close`: cpp-httplib 0.11 waits for a body after a 304 without
+  /// Content-Length (start/stop of a container already in that state) until the server closes.
+  bool close_connection = false;
 };
 
 struct ApiResponse {
