@@ -1,5 +1,6 @@
 #include "container_state.hpp"
 #include "exec.hpp"
+#include "projects_internal.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/profiles.hpp>
@@ -135,7 +136,7 @@ Container::Container(Container&&) noexcept = default;
 Container& Container::operator=(Container&& other) noexcept {
   if (this != &other) {
     try {
-      if (state_) shutdown();
+      if (state_ && !state_->attached) shutdown();
     } catch (...) {
       // A destructor-like path: errors of the old container are not the new one's.
     }
@@ -145,7 +146,7 @@ Container& Container::operator=(Container&& other) noexcept {
 }
 
 Container::~Container() {
-  if (!state_) return;
+  if (!state_ || state_->attached) return;
   try {
     shutdown();
   } catch (...) {
@@ -169,7 +170,10 @@ std::chrono::milliseconds Container::default_timeout() const { return state().ti
 
 ExecResult Container::run(const Command& command, const RunOptions& options) {
   auto& s = state();
-  return detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout);
+  std::string started_at = s.data_path.empty() ? std::string() : detail::iso_now();
+  ExecResult result = detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout);
+  detail::log_run(s.data_path, command.display(), result, started_at);
+  return result;
 }
 
 void Container::shutdown(bool force) {
@@ -208,6 +212,7 @@ Container create_new_container(const CreateOptions& options) {
   state->persist = options.persist;
   state->project = options.project.value_or("");
   state->create_options = effective;
+  detail::prepare_instance(*state, options);
 
   auto body = detail::container_create_body(effective, state->name, image, state->project, state->data_path,
                                             detail::iso_now());
@@ -223,6 +228,7 @@ Container create_new_container(const CreateOptions& options) {
     throw;
   }
   state->id = id;
+  detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));
 }
 

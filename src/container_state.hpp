@@ -33,6 +33,8 @@ struct ContainerState {
   std::string project;
   std::string data_path;
   CreateOptions create_options;  ///< what it was made with (a fresh reboot makes it again)
+  /// A handle from attach_container: its destructor leaves the container alone.
+  bool attached = false;
 
   mutable std::mutex mutex;
   std::string id;  ///< guarded by mutex: changes on a fresh reboot

@@ -199,11 +199,12 @@ ApiResponse EngineClient::call(const ApiRequest& request) {
     req.body = request.body;
     req.set_header("Content-Type", request.content_type.empty() ? "application/json" : request.content_type);
   }
+  if (request.close_connection) req.set_header("Connection", "close");
   auto started = Clock::now();
   httplib::Result res = cli->send(req);
   if (!res) throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
   ApiResponse out{res->status, std::move(res->body)};
-  release(std::move(cli));
+  if (!request.close_connection) release(std::move(cli));
   return out;
 }
 
@@ -308,14 +309,16 @@ std::string EngineClient::create_container(const nlohmann::json& body, const std
 }
 
 void EngineClient::start_container(const std::string& id) {
-  (void)call_checked(ApiOp::container_start, {.method = "POST", .path = "/containers/" + url_encode(id) + "/start"}, id);
+  (void)call_checked(ApiOp::container_start,
+                     {.method = "POST", .path = "/containers/" + url_encode(id) + "/start", .close_connection = true}, id);
 }
 
 void EngineClient::stop_container(const std::string& id, int grace_seconds) {
   ApiRequest r{.method = "POST",
                .path = "/containers/" + url_encode(id) + "/stop",
                .query = {{"t", std::to_string(grace_seconds)}},
-               .timeout = api_timeout_ + std::chrono::seconds(grace_seconds)};
+               .timeout = api_timeout_ + std::chrono::seconds(grace_seconds),
+               .close_connection = true};
   (void)call_checked(ApiOp::container_stop, r, id);
 }
 

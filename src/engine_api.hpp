@@ -54,6 +54,9 @@ struct ApiRequest {
   std::string content_type;  ///< defaults to application/json when there is a body
   /// Per-call deadline; unset means the client's api_timeout.
   std::optional<std::chrono::milliseconds> timeout;
+  /// Send `Connection: close`: cpp-httplib 0.11 waits for a body after a 304 without
+  /// Content-Length (start/stop of a container already in that state) until the server closes.
+  bool close_connection = false;
 };
 
 struct ApiResponse {
@@ -172,6 +175,18 @@ class EngineClient {
   // ----- end of archive endpoints -----
 
   // ----- lifecycle endpoints: stats, top, commit, kill, wait -----
+
+  /// One stats sample (`stream=false`). Docker answers after ~1 s with `precpu_stats` filled;
+  /// Podman at once with `precpu_stats` zero.
+  [[nodiscard]] nlohmann::json container_stats(const std::string& id);
+  /// Process table `{Titles, Processes}` with PID, USER and COMMAND columns. Podman's compat top
+  /// needs AIX descriptors, Docker ps options; an empty answer gives an empty table.
+  [[nodiscard]] nlohmann::json container_top(const std::string& id);
+  /// `POST /commit` with body `{}` and the config in `changes=` (Podman ignores a body config).
+  /// Returns the image id as the engine gives it.
+  [[nodiscard]] std::string commit_container(const std::string& id, const std::string& repo, const std::string& tag,
+                                             const std::vector<std::string>& changes, const std::string& comment,
+                                             const std::string& author);
 
   // ----- end of lifecycle endpoints -----
 

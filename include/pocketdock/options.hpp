@@ -71,6 +71,14 @@ struct CreateOptions {
   EngineOptions engine;
 };
 
+/// Options of `Container::snapshot` (the engine's commit).
+struct SnapshotOptions {
+  /// Dockerfile instructions applied to the image, e.g. `CMD ["sh"]`, `ENV A=b`, `WORKDIR /w`.
+  std::vector<std::string> changes;
+  std::string comment;
+  std::string author;
+};
+
 /// Options of `Container::run`, `stream` and `spawn`.
 struct RunOptions {
   /// Kill the command after this long; unset means the container's default timeout.

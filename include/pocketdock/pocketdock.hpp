@@ -9,8 +9,10 @@
 #include <pocketdock/exec_stream.hpp>
 #include <pocketdock/files.hpp>
 #include <pocketdock/options.hpp>
+#include <pocketdock/persistence.hpp>
 #include <pocketdock/process.hpp>
 #include <pocketdock/profiles.hpp>
+#include <pocketdock/projects.hpp>
 #include <pocketdock/session.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>

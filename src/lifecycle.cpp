@@ -1,0 +1,107 @@
+// Container::info, reboot, snapshot and ports.
+#include "container_info.hpp"
+#include "container_state.hpp"
+#include "projects_internal.hpp"
+
+#include <pocketdock/container.hpp>
+
+#include <future>
+#include <thread>
+
+namespace pocketdock {
+namespace {
+
+// Podman's stats answer carries no previous sample: take a second one this much later.
+constexpr auto kCpuSampleGap = std::chrono::milliseconds(500);
+
+struct Usage {
+  nlohmann::json stats;
+  std::optional<double> cpu_percent;
+};
+
+Usage sample_usage(detail::EngineClient& engine, const std::string& id) {
+  Usage u{engine.container_stats(id), std::nullopt};
+  if (auto previous = detail::previous_sample(u.stats)) {
+    u.cpu_percent = detail::cpu_percent_between(*previous, u.stats);
+    if (u.cpu_percent) return u;
+  }
+  std::this_thread::sleep_for(kCpuSampleGap);
+  nlohmann::json later = engine.container_stats(id);
+  u.cpu_percent = detail::cpu_percent_between(u.stats, later);
+  u.stats = std::move(later);
+  return u;
+}
+
+}  // namespace
+
+ContainerInfo Container::info() {
+  auto& s = state();
+  std::string id = s.current_id();
+  nlohmann::json inspect = s.engine->inspect_container(id);
+  std::optional<Usage> usage;
+  std::optional<nlohmann::json> top;
+  bool running = inspect.contains("State") && inspect["State"].value("Running", false);
+  if (running) {
+    auto engine = s.engine;
+    auto top_future = std::async(std::launch::async, [engine, id] { return engine->container_top(id); });
+    try {
+      usage = sample_usage(*s.engine, id);
+    } catch (const ContainerNotRunning&) {
+    } catch (const ContainerNotFound&) {
+      // It stopped or vanished between the calls: report what inspect said.
+    }
+    try {
+      top = top_future.get();
+    } catch (const ContainerNotRunning&) {
+    } catch (const ContainerNotFound&) {
+    }
+    if (!usage || !top) {
+      usage.reset();
+      top.reset();
+    }
+  }
+  return detail::build_container_info(inspect, usage ? &usage->stats : nullptr,
+                                      usage ? usage->cpu_percent : std::nullopt, top ? &*top : nullptr, s.name,
+                                      std::chrono::system_clock::now());
+}
+
+std::map<int, int> Container::ports() {
+  auto& s = state();
+  return detail::parse_ports(s.engine->inspect_container(s.current_id()));
+}
+
+void Container::reboot(bool fresh) {
+  auto& s = state();
+  s.run_hooks();
+  std::string old_id = s.current_id();
+  if (!fresh) {
+    s.engine->restart_container(old_id, 10);
+    return;
+  }
+  try {
+    s.engine->stop_container(old_id, 10);
+  } catch (const ContainerNotRunning&) {
+  } catch (const ContainerNotFound&) {
+  }
+  try {
+    s.engine->remove_container(old_id, true);
+  } catch (const ContainerNotFound&) {
+  }
+  auto body = detail::container_create_body(s.create_options, s.name, s.image, s.project, s.data_path,
+                                            detail::iso_now());
+  std::string id = s.engine->create_container(body, s.name);
+  {
+    std::lock_guard lock(s.mutex);
+    s.id = id;
+  }
+  s.engine->start_container(id);
+  detail::record_instance(s);
+}
+
+std::string Container::snapshot(const std::string& image, const SnapshotOptions& options) {
+  auto [repo, tag] = detail::split_image_reference(image);
+  auto& s = state();
+  return s.engine->commit_container(s.current_id(), repo, tag, options.changes, options.comment, options.author);
+}
+
+}  // namespace pocketdock

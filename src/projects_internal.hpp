@@ -1,0 +1,84 @@
+#pragma once
+// Project and instance-directory internals shared by container creation, persistence and the
+// logs: the reference's file formats.
+
+#include "container_state.hpp"
+
+#include <pocketdock/projects.hpp>
+#include <pocketdock/types.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace pocketdock::detail {
+
+/// The reference's `pocketdock.yaml` template for a project name.
+[[nodiscard]] std::string project_yaml(const std::string& project_name);
+
+/// True for a plain YAML scalar that PyYAML reads as a bool, null, int or float, not a string.
+[[nodiscard]] bool yaml_plain_non_string(const std::string& text);
+
+/// Creates `instances/<name>/{logs,data}` and returns the instance directory.
+std::filesystem::path ensure_instance_dir(const std::filesystem::path& root, const std::string& name);
+
+/// `instance.toml` text: the header comment, then sections container, resources (if any
+/// limit), ports (if any) and provenance; values escaped as TOML requires.
+[[nodiscard]] std::string render_instance_toml(const InstanceMetadata& metadata);
+void write_instance_metadata(const std::filesystem::path& dir, const InstanceMetadata& metadata);
+
+/// Metadata of a container's current state (id, name, image, project, limits, ports).
+[[nodiscard]] InstanceMetadata metadata_of(const ContainerState& state, const std::string& container_id);
+
+/// Create hook: for a persistent container inside a project, resolves the project name, makes the
+/// instance directory and writes `instance.toml` with id "(pending)"; sets `state.project` and
+/// `state.data_path`. Does nothing otherwise.
+void prepare_instance(ContainerState& state, const CreateOptions& options);
+/// After start (and after a fresh reboot): rewrites `instance.toml` with the real id. Best effort.
+void record_instance(const ContainerState& state) noexcept;
+
+/// `dt.isoformat()` with ':' -> '-' and '+' -> 'p' (reference `_safe_timestamp`).
+[[nodiscard]] std::string safe_timestamp(std::string_view iso);
+/// A JSON string as Python's `json.dumps` writes it (ensure_ascii: non-ASCII as \uXXXX).
+[[nodiscard]] std::string python_json_string(std::string_view text);
+/// A float as Python's `repr` writes it ("12.3", "5.0").
+[[nodiscard]] std::string python_float(double value);
+/// One `history.jsonl` line (no newline), in json.dumps' default format.
+[[nodiscard]] std::string history_line(const std::string& command, const ExecResult& result,
+                                       const std::string& timestamp);
+/// The text of a `run-<ts>.log`.
+[[nodiscard]] std::string run_log_text(const std::string& command, const ExecResult& result);
+
+/// Run hook: writes `logs/run-<ts>.log` and appends to `logs/history.jsonl`. Best effort.
+void log_run(const std::string& data_path, const std::string& command, const ExecResult& result,
+             const std::string& started_at) noexcept;
+
+/// An append-only log file of a session (`session-<ts>.log`) or detached process
+/// (`detach-<ts>.log`) in the reference's format. Thread-safe; I/O errors are ignored.
+class InstanceLogFile {
+ public:
+  /// Opens `logs/session-<ts>.log` and writes "# session_id: {id}\n\n".
+  [[nodiscard]] static InstanceLogFile open_session(const std::string& data_path, const std::string& session_id);
+  /// Opens `logs/detach-<ts>.log` and writes "# command: {command}\n\n".
+  [[nodiscard]] static InstanceLogFile open_detach(const std::string& data_path, const std::string& command);
+
+  /// Session input: "[{iso now}] >>> {command}\n".
+  void session_send(std::string_view command);
+  /// Raw output (sessions).
+  void raw(std::string_view data);
+  /// Detached output: "[{iso now}] [stdout|stderr] {data}".
+  void detach_output(OutputStream stream, std::string_view data);
+  /// Detached end: "\n# exit_code: {code}\n# duration_ms: {ms:.1f}\n".
+  void detach_exit(int exit_code, double duration_ms);
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  explicit InstanceLogFile(std::filesystem::path path) : path_(std::move(path)) {}
+  void append(std::string_view text);
+  std::filesystem::path path_;
+  std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
+};
+
+}  // namespace pocketdock::detail

@@ -1,0 +1,224 @@
+// Project files in the reference's formats: YAML template, instance.toml, history lines, logs.
+#include "projects_internal.hpp"
+
+#include <pocketdock/errors.hpp>
+#include <pocketdock/projects.hpp>
+
+#include <gtest/gtest.h>
+#include <toml++/toml.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <random>
+
+namespace {
+
+using namespace pocketdock;
+namespace fs = std::filesystem;
+
+class TempDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::random_device rd;
+    root_ = fs::temp_directory_path() / ("pdunit-" + std::to_string(rd()) + std::to_string(rd()));
+    fs::create_directories(root_);
+    root_ = fs::canonical(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  static std::string slurp(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  static void write(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+  }
+  fs::path root_;
+};
+
+TEST(ProjectYaml, IsTheReferenceTemplate) {
+  EXPECT_EQ(detail::project_yaml("my-proj"),
+            "# Project configuration for pocketdock\n"
+            "project_name: my-proj\n"
+            "default_profile: minimal-python\n"
+            "default_persist: false\n"
+            "\n"
+            "logging:\n"
+            "  auto_log: true\n"
+            "  max_log_size: \"10MB\"\n"
+            "  max_logs_per_instance: 100\n"
+            "  retention_days: 30\n");
+  // Names YAML would misread are quoted, so they read back as the same string.
+  for (std::string name : {"a: b", "42", "true", "#x", "with \"quotes\""}) {
+    YAML::Node doc = YAML::Load(detail::project_yaml(name));
+    EXPECT_EQ(doc["project_name"].as<std::string>(), name);
+    EXPECT_FALSE(detail::yaml_plain_non_string(name) && doc["project_name"].Tag() == "?") << name;
+  }
+}
+
+TEST_F(TempDir, InitProjectFindRootAndName) {
+  fs::path proj = root_ / "myproj";
+  fs::create_directories(proj / "sub" / "deeper");
+  EXPECT_FALSE(find_project_root(proj / "sub"));
+  fs::create_directories(proj / ".pocketdock");
+  EXPECT_FALSE(find_project_root(proj)) << "a bare .pocketdock/ does not count";
+  EXPECT_EQ(init_project(proj), proj);
+  EXPECT_EQ(slurp(proj / ".pocketdock/pocketdock.yaml"), detail::project_yaml("myproj"));
+  EXPECT_TRUE(fs::is_directory(proj / ".pocketdock/instances"));
+  EXPECT_EQ(find_project_root(proj / "sub" / "deeper"), proj);
+  EXPECT_EQ(get_project_name(proj), "myproj");
+  // Idempotent: never overwritten.
+  init_project(proj, "other");
+  EXPECT_EQ(get_project_name(proj), "myproj");
+  YAML::Node doc = YAML::LoadFile((proj / ".pocketdock/pocketdock.yaml").string());
+  EXPECT_EQ(doc["logging"]["max_logs_per_instance"].as<int>(), 100);
+  EXPECT_FALSE(doc["default_persist"].as<bool>());
+}
+
+TEST_F(TempDir, ProjectNameFallbacks) {
+  fs::path cfg = root_ / ".pocketdock/pocketdock.yaml";
+  std::string dirname = root_.filename().string();
+  for (std::string text : {"", "project_name: ''\n", "project_name: 42\n", "project_name: [a\n", "other: 1\n",
+                           "project_name: true\n", "- a\n"}) {
+    write(cfg, text);
+    EXPECT_EQ(get_project_name(root_), dirname) << text;
+  }
+  write(cfg, "project_name: \"42\"\n");
+  EXPECT_EQ(get_project_name(root_), "42");
+  write(cfg, "project_name: from-python\ndefault_profile: dev\n");
+  EXPECT_EQ(get_project_name(root_), "from-python");
+  fs::remove(cfg);
+  EXPECT_EQ(get_project_name(root_), dirname);
+}
+
+TEST_F(TempDir, InstanceTomlIsValidEscapedAndReadable) {
+  InstanceMetadata m;
+  m.container_id = "abc";
+  m.name = "pd-1";
+  m.image = "img";
+  m.project = R"(we"ird\proj)";
+  m.created_at = "2026-02-09T12:34:56.123456+00:00";
+  m.persist = true;
+  m.mem_limit = "256m";
+  m.cpu_percent = 50;
+  m.ports = {{8080, 80}};
+  m.created_by = R"(prog --arg "x\y")";
+  m.pid = 1234;
+  std::string text = detail::render_instance_toml(m);
+  EXPECT_EQ(text.rfind("# Maintained by pocketdock. Do not edit.\n\n", 0), 0U) << text;
+  EXPECT_NE(text.find(R"(project = 'we"ird\proj')"), std::string::npos) << text;
+  auto doc = toml::parse(text);
+  EXPECT_EQ(doc["container"]["project"].value_or(std::string()), R"(we"ird\proj)");
+  EXPECT_EQ(doc["container"]["id"].value_or(std::string()), "abc");
+  EXPECT_EQ(doc["container"]["persist"].value_or(false), true);
+  EXPECT_EQ(doc["resources"]["mem_limit"].value_or(std::string()), "256m");
+  EXPECT_EQ(doc["resources"]["cpu_percent"].value_or(0), 50);
+  EXPECT_EQ(doc["ports"]["8080"].value_or(0), 80);
+  EXPECT_EQ(doc["provenance"]["created_by"].value_or(std::string()), m.created_by);
+  EXPECT_EQ(doc["provenance"]["pid"].value_or(0), 1234);
+
+  detail::write_instance_metadata(root_ / "inst", m);
+  auto back = read_instance_metadata(root_ / "inst");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->project, m.project);
+  EXPECT_EQ(back->ports, m.ports);
+  EXPECT_EQ(back->cpu_percent, 50);
+  EXPECT_EQ(back->created_by, m.created_by);
+}
+
+TEST_F(TempDir, InstanceTomlWithoutLimitsHasNoResourcesSection) {
+  InstanceMetadata m{.container_id = "(pending)", .name = "n", .persist = false};
+  std::string text = detail::render_instance_toml(m);
+  EXPECT_EQ(text.find("[resources]"), std::string::npos);
+  EXPECT_EQ(text.find("[ports]"), std::string::npos);
+  EXPECT_NE(text.find("persist = false"), std::string::npos);
+  EXPECT_NE(text.find("[provenance]"), std::string::npos);
+}
+
+TEST_F(TempDir, ReadsAnInstanceTomlWrittenByThePythonLibrary) {
+  write(root_ / "i/instance.toml",
+        "# Maintained by pocketdock. Do not edit.\n\n[container]\nid = \"0123abcd\"\nname = \"pd-a1b2c3d4\"\n"
+        "image = \"pocketdock/minimal-python\"\nproject = \"proj\"\ncreated_at = \"2026-02-09T12:34:56.123456+00:00\"\n"
+        "persist = true\n\n[resources]\nmem_limit = \"256m\"\ncpu_percent = 50\n\n[ports]\n8080 = 80\n\n"
+        "[provenance]\ncreated_by = \"python -m pytest\"\npid = 4242\n");
+  auto m = read_instance_metadata(root_ / "i");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->container_id, "0123abcd");
+  EXPECT_EQ(m->name, "pd-a1b2c3d4");
+  EXPECT_EQ(m->mem_limit, "256m");
+  EXPECT_EQ(m->ports, (std::map<int, int>{{8080, 80}}));
+  EXPECT_EQ(m->pid, 4242);
+  write(root_ / "bad/instance.toml", "id = \"unterminated\n");
+  EXPECT_FALSE(read_instance_metadata(root_ / "bad"));
+}
+
+TEST(HistoryLine, MatchesPythonJsonDumps) {
+  ExecResult r{.exit_code = 0, .duration = Milliseconds(12.34), .timed_out = false};
+  EXPECT_EQ(detail::history_line("echo hello", r, "2026-02-10T14:30:00.123456+00:00"),
+            R"({"type": "run", "command": "echo hello", "exit_code": 0, "duration_ms": 12.3, "timed_out": false, )"
+            R"("timestamp": "2026-02-10T14:30:00.123456+00:00"})");
+  ExecResult t{.exit_code = -1, .duration = Milliseconds(1000.0), .timed_out = true};
+  EXPECT_EQ(detail::history_line("say \"hi\"\\\n\t\xc3\xa9\xf0\x9f\x9a\x80", t, "ts"),
+            R"({"type": "run", "command": "say \"hi\"\\\n\t\u00e9\ud83d\ude80", "exit_code": -1, "duration_ms": 1000.0, )"
+            R"("timed_out": true, "timestamp": "ts"})");
+  EXPECT_EQ(detail::python_float(5.0), "5.0");
+  EXPECT_EQ(detail::python_float(0.1), "0.1");
+  EXPECT_EQ(detail::python_json_string("\x01\x7f"), R"("\u0001\u007f")");
+}
+
+TEST(RunLog, ReferenceLayout) {
+  EXPECT_EQ(detail::safe_timestamp("2026-02-10T14:30:00.123456+00:00"), "2026-02-10T14-30-00.123456p00-00");
+  ExecResult r{.exit_code = 0, .out = "hello\n", .err = "", .duration = Milliseconds(3.25)};
+  EXPECT_EQ(detail::run_log_text("echo hello", r),
+            "# command: echo hello\n# exit_code: 0\n# duration_ms: 3.2\n# timed_out: False\n\n--- stdout ---\nhello\n");
+  ExecResult e{.exit_code = 1, .out = "", .err = "bad", .timed_out = true};
+  EXPECT_EQ(detail::run_log_text("x", e), "# command: x\n# exit_code: 1\n# duration_ms: 0.0\n# timed_out: True\n\n--- stderr ---\nbad");
+}
+
+TEST_F(TempDir, LogRunWritesRunLogAndHistoryThatReadHistoryParses) {
+  init_project(root_, "p");
+  fs::path dir = detail::ensure_instance_dir(root_, "pd-x");
+  ExecResult r{.exit_code = 0, .out = "hello\n", .duration = Milliseconds(2.0)};
+  detail::log_run(dir.string(), "echo hello", r, "2026-02-10T14:30:00.123456+00:00");
+  EXPECT_EQ(slurp(dir / "logs/run-2026-02-10T14-30-00.123456p00-00.log"), detail::run_log_text("echo hello", r));
+  // A line from the Python library and an invalid one in another instance.
+  write(root_ / ".pocketdock/instances/pd-py/logs/history.jsonl",
+        "{\"type\": \"run\", \"command\": \"ls\", \"exit_code\": 2, \"duration_ms\": 5.5, \"timed_out\": false, "
+        "\"timestamp\": \"t\"}\n\nnot json\n");
+  auto all = read_history(root_);
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0].instance, "pd-py");
+  EXPECT_EQ(all[0].exit_code, 2);
+  EXPECT_DOUBLE_EQ(all[0].duration_ms, 5.5);
+  EXPECT_EQ(all[1].instance, "pd-x");
+  EXPECT_EQ(all[1].command, "echo hello");
+  EXPECT_EQ(read_history(root_, "pd-x").size(), 1U);
+  EXPECT_THROW((void)read_history(root_, "nope"), PocketDockError);
+  EXPECT_EQ(list_instance_dirs(root_), (std::vector<std::string>{"pd-py", "pd-x"}));
+  EXPECT_TRUE(remove_instance_dir(root_, "pd-py"));
+  EXPECT_FALSE(remove_instance_dir(root_, "pd-py"));
+}
+
+TEST_F(TempDir, SessionAndDetachLogs) {
+  auto s = detail::InstanceLogFile::open_session(root_.string(), "exec123");
+  s.session_send("ls");
+  s.raw("bash$ ");
+  std::string text = slurp(s.path());
+  EXPECT_EQ(text.rfind("# session_id: exec123\n\n[", 0), 0U);
+  EXPECT_NE(text.find("] >>> ls\nbash$ "), std::string::npos);
+  auto d = detail::InstanceLogFile::open_detach(root_.string(), "echo hi");
+  d.detach_output(OutputStream::out, "hi\n");
+  d.detach_output(OutputStream::err, "oops");
+  d.detach_exit(0, 12.25);
+  text = slurp(d.path());
+  EXPECT_EQ(text.rfind("# command: echo hi\n\n[", 0), 0U);
+  EXPECT_NE(text.find("] [stdout] hi\n["), std::string::npos);
+  EXPECT_NE(text.find("] [stderr] oops\n# exit_code: 0\n# duration_ms: 12.2\n"), std::string::npos);
+  EXPECT_EQ(d.path().filename().string().rfind("detach-", 0), 0U);
+}
+
+TEST_F(TempDir, DoctorNeedsAProject) {
+  EXPECT_THROW((void)doctor({.project_root = root_}), ProjectNotInitialized);
+}
+
+}  // namespace
