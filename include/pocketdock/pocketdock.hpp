@@ -6,6 +6,7 @@
 #include <pocketdock/container.hpp>
 #include <pocketdock/engine.hpp>
 #include <pocketdock/errors.hpp>
+#include <pocketdock/images.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/profiles.hpp>
 #include <pocketdock/types.hpp>
