@@ -73,7 +73,7 @@ std::vector<ContextEntry> directory_context(const fs::path& dir) {
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
     ContextEntry e;
-    e.name = fs::relative(it->path(), dir).generic_string();
+    e.name = it->path().lexically_relative(dir).generic_string();  // relative() would follow links
     e.source = it->path();
     out.push_back(std::move(e));
   }
