@@ -16,7 +16,7 @@ namespace pocketdock::cli {
 
 /// Options given before the command.
 struct GlobalOptions {
-  std::string socket;  ///< --socket / POCKETDOCK_SOCKET; empty means discovery
+  std::string socket;    ///< --socket / POCKETDOCK_SOCKET; empty means discovery
   bool verbose = false;  ///< --verbose/-v: accepted and ignored, as in the reference
 
   /// The engine options every command passes to the library.

@@ -165,8 +165,9 @@ void register_container_commands(CLI::App& app, CliState& state) {
     auto a = std::make_shared<RunArgs>();
     auto* cmd = app.add_subcommand("run", "Run a command in a container; exits with the command's exit code.");
     cmd->add_option("container", a->container, "Container name.")->required();
-    cmd->add_option("command", a->command, "The command (its words are joined with spaces and run by sh -c). "
-                                           "Put it after -- when it has options of its own.")
+    cmd->add_option("command", a->command,
+                    "The command (its words are joined with spaces and run by sh -c). "
+                    "Put it after -- when it has options of its own.")
         ->required();
     cmd->add_option("--timeout", a->timeout, "Kill the command after this many seconds (default: 30).");
     cmd->add_option("--max-output", a->max_output, "Cap on stdout+stderr bytes kept.")->capture_default_str();

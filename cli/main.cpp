@@ -57,7 +57,8 @@ ErrorPresentation present(const PocketDockError& e) {
   }
   if (const auto* img = dynamic_cast<const ImageNotFound*>(&e); img != nullptr) {
     std::string profile = profile_for_image(img->image());
-    if (!profile.empty()) return {"Image Not Found", fmt::format("Build the image first: pocketdock build {}", profile)};
+    if (!profile.empty())
+      return {"Image Not Found", fmt::format("Build the image first: pocketdock build {}", profile)};
     return {"Image Not Found", fmt::format("Pull the image first: docker pull {}", img->image())};
   }
   if (dynamic_cast<const ProjectNotInitialized*>(&e) != nullptr) {
@@ -80,8 +81,7 @@ int run(int argc, char** argv) {
   CliState state;
   CLI::App app("Portable container sandboxes for LLM agents and dev workflows.", "pocketdock");
   app.set_version_flag("--version", "pocketdock, version " + get_version(), "Show the version and exit.");
-  app.add_option("--socket", state.global.socket, "Path to the Podman or Docker socket.")
-      ->envname("POCKETDOCK_SOCKET");
+  app.add_option("--socket", state.global.socket, "Path to the Podman or Docker socket.")->envname("POCKETDOCK_SOCKET");
   app.add_flag("-v,--verbose", state.global.verbose, "Verbose output (accepted, no effect).");
   app.require_subcommand(0, 1);
 

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 
 namespace pocketdock::cli {
 namespace {
@@ -76,9 +76,12 @@ void print_table(const Table& table) {
   std::vector<std::size_t> widths(table.headers.size(), 0);
   for (std::size_t c = 0; c < table.headers.size(); ++c) widths[c] = display_width(table.headers[c]);
   for (const auto& row : table.rows) {
-    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c) widths[c] = std::max(widths[c], display_width(row[c]));
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c)
+      widths[c] = std::max(widths[c], display_width(row[c]));
   }
-  auto cell = [&](const std::vector<std::string>& row, std::size_t c) { return c < row.size() ? row[c] : std::string(); };
+  auto cell = [&](const std::vector<std::string>& row, std::size_t c) {
+    return c < row.size() ? row[c] : std::string();
+  };
   std::string out;
   if (!stdout_is_terminal()) {
     out += table.title + "\n";
@@ -96,7 +99,8 @@ void print_table(const Table& table) {
   bool colour = colour_allowed();
   auto rule = [&](std::string_view left, std::string_view mid, std::string_view right) {
     std::string l(left);
-    for (std::size_t c = 0; c < widths.size(); ++c) l += repeat("\u2500", widths[c] + 2) + std::string(c + 1 < widths.size() ? mid : right);
+    for (std::size_t c = 0; c < widths.size(); ++c)
+      l += repeat("\u2500", widths[c] + 2) + std::string(c + 1 < widths.size() ? mid : right);
     return l + "\n";
   };
   auto line = [&](const std::vector<std::string>& row, bool header) {

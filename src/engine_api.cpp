@@ -118,8 +118,8 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
   }
   if (op == ApiOp::build) throw BuildError(fmt::format("image build of {} failed: {}", subject, message), ctx);
   // Podman answers 500 "image not known" where Docker answers 404.
-  bool image_op = op == ApiOp::image_save || op == ApiOp::image_inspect || op == ApiOp::image_remove ||
-                  op == ApiOp::image_tag;
+  bool image_op =
+      op == ApiOp::image_save || op == ApiOp::image_inspect || op == ApiOp::image_remove || op == ApiOp::image_tag;
   if (image_op && (contains(message, "image not known") || contains(message, "no such image"))) {
     throw ImageNotFound(subject, ctx);
   }

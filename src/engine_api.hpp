@@ -159,8 +159,9 @@ class EngineClient {
                    const std::function<bool(std::string_view)>& on_data);
   /// `POST /images/load` with an archive from `produce`. Returns the loaded names as the engine
   /// spells them (Podman: `docker.io/library/x:latest`).
-  std::vector<std::string> load_images(std::chrono::milliseconds timeout,
-                                       const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+  std::vector<std::string> load_images(
+      std::chrono::milliseconds timeout,
+      const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
   /// `GET /images/{name}/json`, or std::nullopt if there is no such image.
   [[nodiscard]] std::optional<nlohmann::json> inspect_image(const std::string& name);
   /// `DELETE /images/{name}`. Returns false if there was no such image.

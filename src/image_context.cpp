@@ -5,13 +5,13 @@
 
 #include <fmt/format.h>
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sys/stat.h>
 
 namespace pocketdock::detail {
 namespace {
@@ -19,8 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kChunk = 64 * 1024;
-constexpr const char* kPackagesHint = "install the Debian packages busybox-static and bash-static "
-                                      "(apt-get install busybox-static bash-static)";
+constexpr const char* kPackagesHint =
+    "install the Debian packages busybox-static and bash-static "
+    "(apt-get install busybox-static bash-static)";
 
 std::uint64_t read_le(const unsigned char* p, int bytes) {
   std::uint64_t v = 0;
@@ -33,7 +34,12 @@ bool is_static_binary(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::array<unsigned char, 64> eh{};
   if (!in.read(reinterpret_cast<char*>(eh.data()), eh.size())) return true;
-  if (std::memcmp(eh.data(), "\x7f" "ELF", 4) != 0 || eh[4] != 2 || eh[5] != 1) return true;
+  if (std::memcmp(eh.data(),
+                  "\x7f"
+                  "ELF",
+                  4) != 0 ||
+      eh[4] != 2 || eh[5] != 1)
+    return true;
   auto phoff = read_le(&eh[32], 8);
   auto phentsize = read_le(&eh[54], 2);
   auto phnum = read_le(&eh[56], 2);
@@ -54,8 +60,8 @@ void require_static_binary(const fs::path& path, const char* what) {
                                    path.string(), kPackagesHint));
   }
   if (!is_static_binary(path)) {
-    throw FileNotFound(fmt::format("the minimal-shell image needs a static {}, but {} is dynamically linked: {}",
-                                   what, path.string(), kPackagesHint));
+    throw FileNotFound(fmt::format("the minimal-shell image needs a static {}, but {} is dynamically linked: {}", what,
+                                   path.string(), kPackagesHint));
   }
 }
 
@@ -132,9 +138,9 @@ struct TarProducer::Impl {
   void check(int rc, const std::string& what) {
     if (write_failed) throw SocketCommunicationError("the engine stopped reading the upload (" + what + ")");
     if (rc < ARCHIVE_WARN) {
-      throw PocketDockError(fmt::format("tar {}: {}", what, ar != nullptr && archive_error_string(ar) != nullptr
-                                                               ? archive_error_string(ar)
-                                                               : "failed"));
+      throw PocketDockError(
+          fmt::format("tar {}: {}", what,
+                      ar != nullptr && archive_error_string(ar) != nullptr ? archive_error_string(ar) : "failed"));
     }
   }
 

@@ -15,11 +15,11 @@ namespace pocketdock::detail {
 
 /// One entry of a build context: a host file or directory, or bytes held in memory.
 struct ContextEntry {
-  std::string name;               ///< path inside the archive, relative ("etc/passwd")
-  std::filesystem::path source;   ///< host file or directory; empty for `content`
-  std::string content;            ///< used when `source` is empty
-  int mode = 0644;                ///< for `content` entries
-  bool directory = false;         ///< for entries without `source`
+  std::string name;              ///< path inside the archive, relative ("etc/passwd")
+  std::filesystem::path source;  ///< host file or directory; empty for `content`
+  std::string content;           ///< used when `source` is empty
+  int mode = 0644;               ///< for `content` entries
+  bool directory = false;        ///< for entries without `source`
 };
 
 /// The entries of a directory, recursively, with names relative to it (sorted, so the archive is

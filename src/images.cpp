@@ -150,7 +150,8 @@ class ImportReader {
       }
     } else {
       la_ssize_t got = archive_read_data(gz_.get(), buffer_.data(), buffer_.size());
-      if (got < 0) throw PocketDockError(fmt::format("cannot gunzip {}: {}", path_.string(), archive_message(gz_.get())));
+      if (got < 0)
+        throw PocketDockError(fmt::format("cannot gunzip {}: {}", path_.string(), archive_message(gz_.get())));
       n = static_cast<std::size_t>(got);
     }
     if (n == 0) return false;
@@ -183,15 +184,17 @@ std::optional<fs::path> find_profile_dir(const std::string& profile) {
 
 std::string build_image(const std::string& profile_or_dir, const BuildOptions& options) {
   std::vector<ProfileInfo> profiles = list_profiles();
-  bool is_profile = std::any_of(profiles.begin(), profiles.end(), [&](const auto& p) { return p.name == profile_or_dir; });
+  bool is_profile =
+      std::any_of(profiles.begin(), profiles.end(), [&](const auto& p) { return p.name == profile_or_dir; });
   std::string tag = options.tag;
   std::vector<detail::ContextEntry> context;
   if (is_profile) {
     ProfileInfo info = resolve_profile(profile_or_dir);
     auto dir = find_profile_dir(info.name);
     if (!dir) {
-      throw FileNotFound(fmt::format("the Dockerfile of profile {} is not installed (looked in {}/images and {}/images)",
-                                     info.name, POCKETDOCK_DATADIR, POCKETDOCK_SOURCE_DATADIR));
+      throw FileNotFound(
+          fmt::format("the Dockerfile of profile {} is not installed (looked in {}/images and {}/images)", info.name,
+                      POCKETDOCK_DATADIR, POCKETDOCK_SOURCE_DATADIR));
     }
     context = info.name == "minimal-shell" ? detail::minimal_shell_context(*dir) : detail::directory_context(*dir);
     if (tag.empty()) tag = info.image_tag;
@@ -228,7 +231,8 @@ void export_images(const std::vector<std::string>& images, const fs::path& file,
     ExportWriter writer(tmp, ends_with(file.string(), ".gz"));
     engine->save_images(images, transfer_timeout(engine_options),
                         [&](std::string_view data) { return writer.write(data); });
-    if (!writer.error().empty()) throw PocketDockError(fmt::format("cannot write {}: {}", file.string(), writer.error()));
+    if (!writer.error().empty())
+      throw PocketDockError(fmt::format("cannot write {}: {}", file.string(), writer.error()));
     writer.finish();
     std::error_code ec;
     fs::rename(tmp, file, ec);
@@ -245,8 +249,9 @@ std::vector<std::string> import_images(const fs::path& file, const EngineOptions
   if (!fs::is_regular_file(file, ec)) throw FileNotFound(fmt::format("no such file: {}", file.string()));
   ImportReader reader(file);
   auto engine = detail::EngineClient::connect(engine_options);
-  auto names = engine->load_images(transfer_timeout(engine_options),
-                                   [&](const std::function<bool(std::string_view)>& write) { return reader.produce(write); });
+  auto names =
+      engine->load_images(transfer_timeout(engine_options),
+                          [&](const std::function<bool(std::string_view)>& write) { return reader.produce(write); });
   for (auto& n : names) n = normalize_image_name(n);
   return names;
 }

@@ -16,6 +16,7 @@ api() {  # api METHOD PATH: calls the engine directly, prints the body
 }
 cleanup() {
   api DELETE "/containers/$name?force=true" >/dev/null
+  api DELETE "/containers/$name-p?force=true" >/dev/null
   for i in "${images[@]}"; do api DELETE "/images/$i" >/dev/null; done
   rm -rf "$work"
 }
@@ -46,6 +47,10 @@ case $case in
     pd create --image pocketdock/minimal-shell --name "$name" >"$work/dup.out" 2>&1; rc=$?
     expect_rc 1 $rc "a second create with the same name fails"
     check "with a message saying the name is in use" grep -q "already in use" "$work/dup.out"
+    pd create --profile minimal-shell --name "$name-p" >/dev/null; expect_rc 0 $? "create --profile minimal-shell"
+    inspect=$(api GET "/containers/$name-p/json")
+    check "uses the profile's image" grep -qE '"Image":"(docker.io/)?pocketdock/minimal-shell' <<<"$inspect"
+    check "applies the profile's network_default (off)" contains "$inspect" '"NetworkMode":"none"'
     ;;
   run)
     create; expect_rc 0 $? "create"

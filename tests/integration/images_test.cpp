@@ -51,7 +51,8 @@ struct ImageJanitor {
 };
 
 // A tiny image with one file of its own, so two of them are really two images.
-std::string build_tiny(const std::string& tag, const std::string& marker, std::vector<std::string>* progress = nullptr) {
+std::string build_tiny(const std::string& tag, const std::string& marker,
+                       std::vector<std::string>* progress = nullptr) {
   TempDir ctx;
   ctx.write("Dockerfile", "FROM scratch\nCOPY marker.txt /marker.txt\n");
   ctx.write("marker.txt", marker + "\n");
@@ -112,8 +113,8 @@ TEST(Images, DockerfileSyntaxErrorIsABuildError) {
   TempDir ctx;
   ctx.write("Dockerfile", "FROMM scratch\n");
   // Docker rejects it with HTTP 400, Podman inside a 200 stream: both are a BuildError.
-  EXPECT_THROW((void)pocketdock::build_image(ctx.path.string(), {.tag = pdtest::unique_name("pdtest-img-bad"),
-                                                                  .engine = engine_options()}),
+  EXPECT_THROW((void)pocketdock::build_image(
+                   ctx.path.string(), {.tag = pdtest::unique_name("pdtest-img-bad"), .engine = engine_options()}),
                pocketdock::BuildError);
 }
 
@@ -194,7 +195,8 @@ TEST(Images, ImportErrors) {
   TempDir dir;
   EXPECT_THROW((void)pocketdock::import_images(dir.path / "missing.tar", engine_options()), pocketdock::FileNotFound);
   dir.write("garbage.tar", "this is not an image archive");
-  EXPECT_THROW((void)pocketdock::import_images(dir.path / "garbage.tar", engine_options()), pocketdock::PocketDockError);
+  EXPECT_THROW((void)pocketdock::import_images(dir.path / "garbage.tar", engine_options()),
+               pocketdock::PocketDockError);
 }
 
 }  // namespace

@@ -9,11 +9,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <cstdint>
 #include <map>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 using pocketdock::detail::ContextEntry;
@@ -41,7 +41,8 @@ struct TarMember {
   std::string link;
 };
 
-std::string produce_all(std::vector<ContextEntry> entries, std::size_t* calls = nullptr, std::size_t* max_piece = nullptr) {
+std::string produce_all(std::vector<ContextEntry> entries, std::size_t* calls = nullptr,
+                        std::size_t* max_piece = nullptr) {
   TarProducer tar(std::move(entries));
   std::string out;
   std::function<bool(std::string_view)> write = [&](std::string_view d) {
@@ -165,7 +166,8 @@ TEST(ImageContext, EveryProfileHasADockerfileDirectory) {
 
 TEST(ImageContext, NormalizeImageName) {
   EXPECT_EQ(pocketdock::normalize_image_name("docker.io/library/x:latest"), "x:latest");
-  EXPECT_EQ(pocketdock::normalize_image_name("docker.io/pocketdock/minimal-shell:latest"), "pocketdock/minimal-shell:latest");
+  EXPECT_EQ(pocketdock::normalize_image_name("docker.io/pocketdock/minimal-shell:latest"),
+            "pocketdock/minimal-shell:latest");
   EXPECT_EQ(pocketdock::normalize_image_name("localhost/x:1"), "x:1");
   EXPECT_EQ(pocketdock::normalize_image_name("quay.io/a/b"), "quay.io/a/b");
 }
