@@ -116,6 +116,14 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
       contains(message, "is paused")) {
     throw ContainerNotRunning(who, ctx);
   }
+  if (op == ApiOp::build) throw BuildError(fmt::format("image build of {} failed: {}", subject, message), ctx);
+  // Podman answers 500 "image not known" where Docker answers 404.
+  bool image_op =
+      op == ApiOp::image_save || op == ApiOp::image_inspect || op == ApiOp::image_remove || op == ApiOp::image_tag;
+  if (image_op && (contains(message, "image not known") || contains(message, "no such image"))) {
+    throw ImageNotFound(subject, ctx);
+  }
+  if (op == ApiOp::image_load) throw PocketDockError(fmt::format("image load failed: {}", message), ctx);
   switch (status) {
     case 404:
       switch (op) {
@@ -284,6 +292,61 @@ ApiResponse EngineClient::call_upload(
   if (out.status >= 400) throw_api_error(op, out.status, out.body, container_id, subject);
   release(std::move(cli));
   return out;
+}
+
+int EngineClient::call_upload_streaming(
+    ApiOp op, const ApiRequest& request, const std::string& subject,
+    const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce,
+    const std::function<bool(std::string_view)>& on_data) {
+  auto timeout = request.timeout.value_or(api_timeout_);
+  auto cli = acquire();
+  set_timeouts(*cli, timeout);
+  int status = 0;
+  std::string error_body;
+  bool stopped_by_caller = false;
+  std::exception_ptr producer_error;
+  httplib::Request req;
+  req.method = request.method;
+  req.path = target_of(*this, request);
+  req.set_header("Content-Type", request.content_type.empty() ? "application/x-tar" : request.content_type);
+  // What Client::Post does for a provider without length, plus a streamed answer.
+  req.set_header("Transfer-Encoding", "chunked");
+  req.is_chunked_content_provider_ = true;
+  req.content_provider_ = [&](size_t, size_t, httplib::DataSink& sink) {
+    try {
+      auto write = [&](std::string_view data) { return sink.write(data.data(), data.size()); };
+      if (!produce(write)) sink.done();
+      return true;
+    } catch (...) {
+      producer_error = std::current_exception();
+      return false;
+    }
+  };
+  req.response_handler = [&](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
+    if (status >= 400) {
+      if (error_body.size() < kMaxErrorBody) error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
+      return true;
+    }
+    if (!on_data(std::string_view(data, len))) {
+      stopped_by_caller = true;
+      return false;
+    }
+    return true;
+  };
+  auto started = Clock::now();
+  httplib::Result res = cli->send(req);
+  if (producer_error) std::rethrow_exception(producer_error);
+  if (!res && !(stopped_by_caller && res.error() == httplib::Error::Canceled)) {
+    throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
+  }
+  if (res) status = res->status;
+  if (status >= 400) throw_api_error(op, status, error_body, "", subject);
+  if (!stopped_by_caller) release(std::move(cli));
+  return status;
 }
 
 UnixConnection EngineClient::open_raw(Deadline deadline) const {

@@ -192,6 +192,31 @@ class EngineClient {
 
   // ----- image endpoints: build, save, load, import, inspect, tag, remove -----
 
+  /// `call_upload` whose answer is streamed to `on_data` (return false to stop) instead of
+  /// collected. For a status >= 400 the body is collected and the mapped error thrown.
+  int call_upload_streaming(ApiOp op, const ApiRequest& request, const std::string& subject,
+                            const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce,
+                            const std::function<bool(std::string_view)>& on_data);
+
+  /// `POST /build?t=tag` with a tar context from `produce`. Each output line goes to `on_line`;
+  /// an error the engine reports inside its 200 stream throws BuildError with its message.
+  /// `timeout` bounds the whole build. Returns the image id.
+  std::string build_image(const std::string& tag, std::chrono::milliseconds timeout,
+                          const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce,
+                          const std::function<void(std::string_view line)>& on_line);
+  /// `GET /images/get?names=a&names=b`: one archive of every image, streamed to `on_data`.
+  void save_images(const std::vector<std::string>& names, std::chrono::milliseconds timeout,
+                   const std::function<bool(std::string_view)>& on_data);
+  /// `POST /images/load` with an archive from `produce`. Returns the loaded names as the engine
+  /// spells them (Podman: `docker.io/library/x:latest`).
+  std::vector<std::string> load_images(
+      std::chrono::milliseconds timeout,
+      const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+  /// `GET /images/{name}/json`, or std::nullopt if there is no such image.
+  [[nodiscard]] std::optional<nlohmann::json> inspect_image(const std::string& name);
+  /// `DELETE /images/{name}`. Returns false if there was no such image.
+  bool remove_image(const std::string& name, bool force);
+
   // ----- end of image endpoints -----
 
  private:

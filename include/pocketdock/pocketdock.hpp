@@ -8,6 +8,7 @@
 #include <pocketdock/errors.hpp>
 #include <pocketdock/exec_stream.hpp>
 #include <pocketdock/files.hpp>
+#include <pocketdock/images.hpp>
 #include <pocketdock/options.hpp>
 #include <pocketdock/persistence.hpp>
 #include <pocketdock/process.hpp>
