@@ -421,7 +421,11 @@ void Container::write_file(const std::string& path, std::string_view data, int m
   if (p == "/") throw InvalidArgument("write_file: / is a directory");
   if (mode < 0 || mode > 07777) throw InvalidArgument(fmt::format("write_file: invalid mode {:o}", mode));
   detail::check_not_tmpfs(s, id, p, "write_file");
-  auto target = detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
+  // Without this check the engines would silently replace a directory by the file.
+  auto existing = s.engine->stat_archive_path(id, p);
+  if (existing && existing->is_dir) throw InvalidArgument(fmt::format("write_file: {} is a directory", path));
+  auto target = existing ? detail::UploadTarget{.extract_at = detail::parent_of(p)}
+                         : detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
   std::string name = target.prefix + detail::base_of(p);
   std::size_t next_dir = 0;
   bool header = false;

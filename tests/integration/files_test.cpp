@@ -129,6 +129,14 @@ TEST_F(FilesTest, ReadDirectoryIsAClearError) {
   }
 }
 
+TEST_F(FilesTest, WriteOntoADirectoryIsRefused) {
+  std::string dir = "/tmp/" + pdtest::unique_name("isdir");
+  container().write_file(dir + "/inside.txt", "keep");
+  EXPECT_THROW(container().write_file(dir, "x"), pocketdock::InvalidArgument);
+  EXPECT_EQ(container().read_file(dir + "/inside.txt"), "keep");
+  EXPECT_THROW(container().write_file("/etc/passwd/x", "x"), pocketdock::InvalidArgument);
+}
+
 TEST_F(FilesTest, ReadFollowsASymlink) {
   container().write_file("/tmp/link-target.txt", "through the link");
   ASSERT_TRUE(container().run(Command::argv({"ln", "-sf", "link-target.txt", "/tmp/the-link"}), {.user = "root"}).ok());
