@@ -536,9 +536,26 @@ std::vector<FileEntry> Container::list_entries(const std::string& path) {
   return entries;
 }
 
-void Container::push(const std::filesystem::path& host_src, const std::string& dest) {
-  namespace fs = std::filesystem;
-  auto& s = state();
+namespace detail {
+namespace {
+
+/// Host filesystem errors leave the library as ours.
+template <class F>
+void with_host_errors(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw PocketDockError(fmt::format("{}: host filesystem error: {}", what, e.what()));
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+namespace detail {
+namespace {
+
+void push_impl(ContainerState& s, const std::filesystem::path& host_src, const std::string& dest) {
   std::error_code ec;
   auto src_status = fs::symlink_status(host_src, ec);
   if (ec || !fs::exists(src_status)) throw FileNotFound(fmt::format("source path does not exist: {}", host_src.string()));
@@ -570,9 +587,7 @@ void Container::push(const std::filesystem::path& host_src, const std::string& d
   detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) { return producer.step(w); });
 }
 
-void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
-  namespace fs = std::filesystem;
-  auto& s = state();
+void pull_impl(ContainerState& s, const std::string& src, const std::filesystem::path& host_dest) {
   std::string id = s.current_id();
   std::string p = detail::normalize(src, "pull");
   detail::check_not_tmpfs(s, id, p, "pull");
@@ -625,6 +640,19 @@ void Container::pull(const std::string& src, const std::filesystem::path& host_d
     extractor.extract(dl->reader(), entry);
   } while (detail::next_entry(dl->reader(), entry, archive_name));
   extractor.finish();
+}
+
+}  // namespace
+}  // namespace detail
+
+void Container::push(const std::filesystem::path& host_src, const std::string& dest) {
+  auto& s = state();
+  detail::with_host_errors("push", [&] { detail::push_impl(s, host_src, dest); });
+}
+
+void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
+  auto& s = state();
+  detail::with_host_errors("pull", [&] { detail::pull_impl(s, src, host_dest); });
 }
 
 }  // namespace pocketdock
