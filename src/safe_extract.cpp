@@ -205,19 +205,23 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
       reject(entry, fmt::format("symlink to an absolute path ({})", entry.link_target));
       return;
     }
-    // The target, resolved lexically from the link's directory, must stay under the root.
+    // The target must stay under the root: only leading ".." components, no more of them than
+    // the link's depth. (A ".." after a name could climb out through another link: "x/.." with
+    // x -> "." resolves above the link's directory.) The link's parents are real directories,
+    // as extraction never goes through a symlink, so such targets cannot escape, even chained.
     long depth = static_cast<long>(comps.size()) - 1;
     std::size_t start = 0;
     const std::string& t = entry.link_target;
     bool escapes = false;
+    bool named = false;
     while (start <= t.size()) {
       std::size_t slash = t.find('/', start);
       if (slash == std::string::npos) slash = t.size();
       std::string_view comp(t.data() + start, slash - start);
       if (comp == "..") {
-        if (--depth < 0) escapes = true;
+        if (named || --depth < 0) escapes = true;
       } else if (!comp.empty() && comp != ".") {
-        ++depth;
+        named = true;
       }
       start = slash + 1;
     }

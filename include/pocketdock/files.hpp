@@ -49,7 +49,9 @@
 ///   Safe extraction: nothing is created or overwritten outside `host_dest` (for a file pull,
 ///   outside the one destination file). Entries with absolute paths or `..`, symlinks whose target
 ///   is absolute or leaves the destination, hardlinks to outside, device nodes, FIFOs and sockets
-///   are rejected; extraction never follows a symlink (every path component is opened with
+///   are rejected (a symlink target may only start with ".." components, no more than the
+///   link's depth, then names: "x/../.." could climb out through another link); extraction
+///   never follows a symlink (every path component is opened with
 ///   O_NOFOLLOW relative to its parent), and files are written to a temporary name and renamed
 ///   into place, so an existing symlink or hardlink is replaced, never written through. The safe
 ///   entries are extracted first; then UnsafeArchive lists every rejected entry with its reason.

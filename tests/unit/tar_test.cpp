@@ -271,6 +271,8 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
     w.add_symlink("d/up", "../..", 0);
     w.add_symlink("d/sub/ok", "../x", 0);  // stays inside: d/x
     w.add_symlink("d/abs", "/etc", 0);
+    w.add_symlink("d/self", ".", 0);
+    w.add_symlink("d/climb", "self/../..", 0);  // lexically inside, really outside
     w.close();
   }
   TarReader r(pieces(tar, 4096));
@@ -281,11 +283,13 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
     x.finish();
     FAIL();
   } catch (const pocketdock::UnsafeArchive& err) {
-    ASSERT_EQ(err.rejected_entries().size(), 2U);
+    ASSERT_EQ(err.rejected_entries().size(), 3U);
     EXPECT_THAT(err.rejected_entries()[0], HasSubstr("d/up: symlink leaves the destination"));
     EXPECT_THAT(err.rejected_entries()[1], HasSubstr("d/abs: symlink to an absolute path"));
+    EXPECT_THAT(err.rejected_entries()[2], HasSubstr("d/climb: symlink leaves the destination"));
   }
   EXPECT_EQ(fs::read_symlink(root / "d" / "sub" / "ok"), "../x");
+  EXPECT_EQ(fs::read_symlink(root / "d" / "self"), ".");
 }
 
 }  // namespace
