@@ -107,8 +107,9 @@ std::optional<ArchivePathStat> EngineClient::stat_archive_path(const std::string
   for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
     Deadline deadline = deadline_after(api_timeout_);
     UnixConnection conn = open_raw(deadline);
-    conn.write_all(format_request("HEAD", archive_target(*this, container_id, literal_path(*this, current)), "", "", {}),
-                   deadline);
+    conn.write_all(
+        format_request("HEAD", archive_target(*this, container_id, literal_path(*this, current)), "", "", {}),
+        deadline);
     std::string leftover;
     ResponseHead head = read_response_head(conn, leftover, deadline);
     // Docker answers 500 for a path under a file ("not a directory"): that path does not exist.

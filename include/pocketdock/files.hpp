@@ -78,12 +78,12 @@ enum class FileType { file, directory, symlink, other };
 
 /// One entry of a directory listing in the container.
 struct FileEntry {
-  std::string name;                                ///< the name in its directory
+  std::string name;  ///< the name in its directory
   FileType type = FileType::other;
-  std::uint64_t size = 0;                          ///< bytes (for a symlink: its target's length)
-  std::uint32_t mode = 0;                          ///< permission bits, e.g. 0755 (07777 mask)
+  std::uint64_t size = 0;                         ///< bytes (for a symlink: its target's length)
+  std::uint32_t mode = 0;                         ///< permission bits, e.g. 0755 (07777 mask)
   std::chrono::system_clock::time_point mtime{};  ///< last modification, second precision
-  std::string link_target;                         ///< a symlink's target as stored, else ""
+  std::string link_target;                        ///< a symlink's target as stored, else ""
 
   bool operator==(const FileEntry&) const = default;
 };

@@ -9,12 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -107,7 +107,8 @@ class FakeFiles : public ::testing::Test {
     engine.on("POST", "/start", FakeEngine::empty(204));
     engine.on("DELETE", "/containers/", FakeEngine::empty(204));
     engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
-    engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(1, "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw 0 0\n")));
+    engine.on("POST", "/exec/exec1/start",
+              FakeEngine::upgrade(frame(1, "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw 0 0\n")));
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":0})"));
     char tmpl[] = "/tmp/pdfakefiles-XXXXXX";
     base = ::mkdtemp(tmpl);
@@ -250,8 +251,9 @@ TEST_F(FakeFiles, ArchiveCutMidStreamIsAnError) {
   HostileTar t;
   t.file("x", std::string(100000, 'x'));
   std::string tar = t.finish();
-  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " +
-                     std::to_string(tar.size()) + "\r\n\r\n";
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " + std::to_string(tar.size()) +
+      "\r\n\r\n";
   engine.on("GET", "/archive", FakeEngine::raw(head + tar.substr(0, 5000)));
   auto c = make();
   EXPECT_THROW((void)c.read_file("/x"), pocketdock::PocketDockError);

@@ -6,16 +6,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using pocketdock::Command;
@@ -301,7 +301,8 @@ TEST_F(FilesTest, HostileNameIsOnlyData) {
   EXPECT_EQ(read_host(tmp.path() / "out" / name), "host payload");
   container().pull(dir, tmp.path() / "dirout");
   EXPECT_EQ(read_host(tmp.path() / "dirout" / name), "host payload");
-  EXPECT_FALSE(container().run(Command::argv({"test", "-e", "/tmp/pwned"})).ok()) << "/tmp/pwned exists in the container";
+  EXPECT_FALSE(container().run(Command::argv({"test", "-e", "/tmp/pwned"})).ok())
+      << "/tmp/pwned exists in the container";
   EXPECT_FALSE(fs::exists("/tmp/pwned")) << "/tmp/pwned exists on the host";
 }
 
@@ -327,7 +328,8 @@ TEST_F(FilesTest, UnicodeNamesRoundTrip) {
 
 TEST_F(FilesTest, PullOfASymlinkFollowsItOnBothEngines) {
   container().write_file("/tmp/sym-target.txt", "target content");
-  ASSERT_TRUE(container().run(Command::argv({"ln", "-sf", "/tmp/sym-target.txt", "/tmp/sym-link"}), {.user = "root"}).ok());
+  ASSERT_TRUE(
+      container().run(Command::argv({"ln", "-sf", "/tmp/sym-target.txt", "/tmp/sym-link"}), {.user = "root"}).ok());
   HostTempDir tmp;
   container().pull("/tmp/sym-link", tmp.path() / "got");
   EXPECT_FALSE(fs::is_symlink(tmp.path() / "got"));
