@@ -292,4 +292,25 @@ TEST_F(FakeFiles, PutSendsTarContentTypeAndParents) {
   EXPECT_EQ(names, (std::vector<std::string>{"new/", "new/dir/", "new/dir/f.txt"}));
 }
 
+TEST_F(FakeFiles, SilentArchivePutTimesOut) {
+  // {"name":"tmp","size":4096,"mode":2147484159,"mtime":"2026-01-01T00:00:00Z","linkTarget":""}: a directory.
+  engine.on("HEAD", "/archive",
+            [](const pdtest::FakeRequest& r, pocketdock::detail::UnixConnection& conn, FakeEngine&) {
+              std::string answer =
+                  r.target.find("f.txt") != std::string::npos
+                      ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+                      : "HTTP/1.1 200 OK\r\nX-Docker-Container-Path-Stat: "
+                        "eyJuYW1lIjoidG1wIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE1OSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAw"
+                        "OjAwWiIsImxpbmtUYXJnZXQiOiIifQ==\r\nContent-Length: 0\r\n\r\n";
+              conn.write_all(answer, pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+              return true;
+            });
+  engine.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, R"({"Id":"abc123abc123abc123"})"));
+  engine.on("PUT", "/archive", FakeEngine::silent());
+  auto c = make();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(c.write_file("/tmp/f.txt", "data"), pocketdock::TimeoutError);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
+}
+
 }  // namespace

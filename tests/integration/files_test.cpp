@@ -215,6 +215,18 @@ TEST_F(FilesTest, PushIntoExistingDirectoryKeepsTheName) {
   EXPECT_EQ(container().read_file(dest + "/named.txt"), "n");
 }
 
+TEST_F(FilesTest, PushDirectoryIntoExistingDirectoryNestsIt) {
+  HostTempDir tmp;
+  fs::create_directories(tmp.path() / "src" / "inner");
+  write_host(tmp.path() / "src" / "inner" / "f.txt", "f");
+  std::string dest = "/tmp/" + pdtest::unique_name("nest");
+  container().write_file(dest + "/existing", "e");
+  container().push(tmp.path() / "src", dest);  // docker cp: dest exists -> dest/src
+  EXPECT_EQ(container().read_file(dest + "/src/inner/f.txt"), "f");
+  container().push(tmp.path() / "src", dest + "/renamed");  // missing -> becomes dest/renamed
+  EXPECT_EQ(container().read_file(dest + "/renamed/inner/f.txt"), "f");
+}
+
 TEST_F(FilesTest, PushMissingSourceIsFileNotFound) {
   EXPECT_THROW(container().push("/no/such/path", "/tmp/x"), pocketdock::FileNotFound);
 }
