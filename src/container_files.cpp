@@ -12,17 +12,17 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <deque>
-#include <fcntl.h>
 #include <map>
 #include <optional>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 namespace pocketdock {
 namespace detail {
@@ -118,8 +118,8 @@ std::vector<Mount> parse_mounts(const std::string& text) {
 }
 
 bool is_virtual_fs(const std::string& fstype) {
-  static const char* const kTypes[] = {"tmpfs", "ramfs", "devtmpfs", "proc", "sysfs", "devpts", "mqueue", "cgroup",
-                                       "cgroup2"};
+  static const char* const kTypes[] = {"tmpfs",  "ramfs",  "devtmpfs", "proc",   "sysfs",
+                                       "devpts", "mqueue", "cgroup",   "cgroup2"};
   return std::any_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return fstype == t; });
 }
 
@@ -144,7 +144,8 @@ void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string
   const Mount* best = nullptr;
   for (const auto& m : container_mounts(s, id)) {
     const std::string& p = m.point;
-    bool under = p == "/" || path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/');
+    bool under =
+        p == "/" || path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/');
     if (under && (best == nullptr || p.size() >= best->point.size())) best = &m;
   }
   if (best != nullptr && is_virtual_fs(best->fstype)) {
@@ -320,7 +321,8 @@ class HostTreeProducer {
  private:
   void add(TarWriter& w, const fs::path& p, const std::string& name) {
     struct stat st {};
-    if (::lstat(p.c_str(), &st) != 0) throw FileNotFound(fmt::format("push: cannot read {}: {}", p.string(), std::strerror(errno)));
+    if (::lstat(p.c_str(), &st) != 0)
+      throw FileNotFound(fmt::format("push: cannot read {}: {}", p.string(), std::strerror(errno)));
     auto mode = static_cast<std::uint32_t>(st.st_mode & 07777);
     if (S_ISDIR(st.st_mode)) {
       w.add_directory(name, mode, st.st_mtim.tv_sec);
@@ -421,7 +423,11 @@ void Container::write_file(const std::string& path, std::string_view data, int m
   if (p == "/") throw InvalidArgument("write_file: / is a directory");
   if (mode < 0 || mode > 07777) throw InvalidArgument(fmt::format("write_file: invalid mode {:o}", mode));
   detail::check_not_tmpfs(s, id, p, "write_file");
-  auto target = detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
+  // Without this check the engines would silently replace a directory by the file.
+  auto existing = s.engine->stat_archive_path(id, p);
+  if (existing && existing->is_dir) throw InvalidArgument(fmt::format("write_file: {} is a directory", path));
+  auto target = existing ? detail::UploadTarget{.extract_at = detail::parent_of(p)}
+                         : detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
   std::string name = target.prefix + detail::base_of(p);
   std::size_t next_dir = 0;
   bool header = false;
@@ -433,7 +439,8 @@ void Container::write_file(const std::string& path, std::string_view data, int m
     }
     if (!header) {
       header = true;
-      w.begin_file(name, static_cast<std::uint32_t>(mode), static_cast<std::int64_t>(data.size()), detail::now_seconds());
+      w.begin_file(name, static_cast<std::uint32_t>(mode), static_cast<std::int64_t>(data.size()),
+                   detail::now_seconds());
       return true;
     }
     std::size_t n = std::min(detail::kUploadPiece, data.size() - offset);
@@ -454,7 +461,8 @@ std::string Container::read_file(const std::string& path) {
     throw InvalidArgument(fmt::format("read_file: {} is a directory, not a file", path));
   }
   if (first.type != detail::TarEntryType::file) {
-    throw InvalidArgument(fmt::format("read_file: {} is a {}, not a regular file", path, detail::to_string(first.type)));
+    throw InvalidArgument(
+        fmt::format("read_file: {} is a {}, not a regular file", path, detail::to_string(first.type)));
   }
   std::string out;
   out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(first.size, 0)));
@@ -471,9 +479,9 @@ std::vector<std::string> Container::list_files(const std::string& path) {
   auto& s = state();
   // `find` rather than `ls`: busybox ls masks non-ASCII bytes as '?', and NUL separators keep
   // any name intact. -H follows `path` itself when it is a symlink to a directory.
-  auto r = detail::run_to_completion(
-      *s.engine, s.current_id(),
-      Command::argv({"find", "-H", path, "-mindepth", "1", "-maxdepth", "1", "-print0"}), {}, s.timeout);
+  auto r = detail::run_to_completion(*s.engine, s.current_id(),
+                                     Command::argv({"find", "-H", path, "-mindepth", "1", "-maxdepth", "1", "-print0"}),
+                                     {}, s.timeout);
   if (!r.ok()) throw FileNotFound(fmt::format("listing {} failed: {}", path, detail::trim(r.err)));
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -503,7 +511,8 @@ std::vector<FileEntry> Container::list_entries(const std::string& path) {
   }
   auto stat_batch = [&](std::size_t from, std::size_t to) {
     std::vector<std::string> argv{"stat", "-c", "%f %s %Y", "--"};
-    argv.insert(argv.end(), full.begin() + static_cast<std::ptrdiff_t>(from), full.begin() + static_cast<std::ptrdiff_t>(to));
+    argv.insert(argv.end(), full.begin() + static_cast<std::ptrdiff_t>(from),
+                full.begin() + static_cast<std::ptrdiff_t>(to));
     auto r = detail::run_to_completion(*s.engine, id, Command::argv(argv), {}, s.timeout);
     auto lines = detail::split_lines(r.out);
     if (lines.size() != to - from) return false;
@@ -516,7 +525,8 @@ std::vector<FileEntry> Container::list_entries(const std::string& path) {
   while (from < full.size()) {
     std::size_t to = from;
     std::size_t bytes = 0;
-    while (to < full.size() && (to == from || bytes + full[to].size() < detail::kStatBatchBytes)) bytes += full[to++].size() + 1;
+    while (to < full.size() && (to == from || bytes + full[to].size() < detail::kStatBatchBytes))
+      bytes += full[to++].size() + 1;
     if (!stat_batch(from, to)) {
       // An entry vanished (or an odd name): one by one, keeping those that still exist.
       for (std::size_t i = from; i < to; ++i) (void)stat_batch(i, i + 1);
@@ -532,16 +542,35 @@ std::vector<FileEntry> Container::list_entries(const std::string& path) {
   return entries;
 }
 
-void Container::push(const std::filesystem::path& host_src, const std::string& dest) {
-  namespace fs = std::filesystem;
-  auto& s = state();
+namespace detail {
+namespace {
+
+/// Host filesystem errors leave the library as ours.
+template <class F>
+void with_host_errors(const char* what, F&& f) {
+  try {
+    f();
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw PocketDockError(fmt::format("{}: host filesystem error: {}", what, e.what()));
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
+namespace detail {
+namespace {
+
+void push_impl(ContainerState& s, const std::filesystem::path& host_src, const std::string& dest) {
   std::error_code ec;
   auto src_status = fs::symlink_status(host_src, ec);
-  if (ec || !fs::exists(src_status)) throw FileNotFound(fmt::format("source path does not exist: {}", host_src.string()));
+  if (ec || !fs::exists(src_status))
+    throw FileNotFound(fmt::format("source path does not exist: {}", host_src.string()));
   fs::path src = host_src.lexically_normal();
   if (src.filename().empty()) src = src.parent_path();
   std::string src_name = src.filename().string();
-  if (src_name.empty() || src_name == "." || src_name == "..") src_name = fs::absolute(src).lexically_normal().filename().string();
+  if (src_name.empty() || src_name == "." || src_name == "..")
+    src_name = fs::absolute(src).lexically_normal().filename().string();
   bool src_is_dir = fs::is_directory(src_status);
 
   std::string id = s.current_id();
@@ -555,7 +584,8 @@ void Container::push(const std::filesystem::path& host_src, const std::string& d
     target.extract_at = d;
     top = src_name;
   } else if (st) {
-    if (src_is_dir) throw InvalidArgument(fmt::format("push: cannot copy the directory {} onto the file {}", host_src.string(), d));
+    if (src_is_dir)
+      throw InvalidArgument(fmt::format("push: cannot copy the directory {} onto the file {}", host_src.string(), d));
     target.extract_at = detail::parent_of(d);
     top = detail::base_of(d);
   } else {
@@ -566,9 +596,7 @@ void Container::push(const std::filesystem::path& host_src, const std::string& d
   detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) { return producer.step(w); });
 }
 
-void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
-  namespace fs = std::filesystem;
-  auto& s = state();
+void pull_impl(ContainerState& s, const std::string& src, const std::filesystem::path& host_dest) {
   std::string id = s.current_id();
   std::string p = detail::normalize(src, "pull");
   detail::check_not_tmpfs(s, id, p, "pull");
@@ -594,7 +622,8 @@ void Container::pull(const std::string& src, const std::filesystem::path& host_d
       root = host_dest;
       top = name;
     } else if (dest_exists) {
-      throw InvalidArgument(fmt::format("pull: cannot copy the directory {} onto the file {}", src, host_dest.string()));
+      throw InvalidArgument(
+          fmt::format("pull: cannot copy the directory {} onto the file {}", src, host_dest.string()));
     } else {
       fs::create_directories(host_dest);
       root = host_dest;
@@ -621,6 +650,19 @@ void Container::pull(const std::string& src, const std::filesystem::path& host_d
     extractor.extract(dl->reader(), entry);
   } while (detail::next_entry(dl->reader(), entry, archive_name));
   extractor.finish();
+}
+
+}  // namespace
+}  // namespace detail
+
+void Container::push(const std::filesystem::path& host_src, const std::string& dest) {
+  auto& s = state();
+  detail::with_host_errors("push", [&] { detail::push_impl(s, host_src, dest); });
+}
+
+void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
+  auto& s = state();
+  detail::with_host_errors("pull", [&] { detail::pull_impl(s, src, host_dest); });
 }
 
 }  // namespace pocketdock

@@ -107,11 +107,13 @@ std::optional<ArchivePathStat> EngineClient::stat_archive_path(const std::string
   for (int hop = 0; hop <= kMaxSymlinkHops; ++hop) {
     Deadline deadline = deadline_after(api_timeout_);
     UnixConnection conn = open_raw(deadline);
-    conn.write_all(format_request("HEAD", archive_target(*this, container_id, literal_path(*this, current)), "", "", {}),
-                   deadline);
+    conn.write_all(
+        format_request("HEAD", archive_target(*this, container_id, literal_path(*this, current)), "", "", {}),
+        deadline);
     std::string leftover;
     ResponseHead head = read_response_head(conn, leftover, deadline);
-    if (head.status == 404) {
+    // Docker answers 500 for a path under a file ("not a directory"): that path does not exist.
+    if (head.status == 404 || (head.status == 500 && !is_podman())) {
       // A HEAD answer carries no message: ask whether the container itself is missing.
       (void)inspect_container(container_id);
       return std::nullopt;

@@ -4,12 +4,12 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
@@ -180,15 +180,10 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
     case TarEntryType::file:
     case TarEntryType::directory:
     case TarEntryType::symlink:
-    case TarEntryType::hardlink:
-      break;
+    case TarEntryType::hardlink: break;
     case TarEntryType::character_device:
-    case TarEntryType::block_device:
-      reject(entry, "device node");
-      return;
-    default:
-      reject(entry, to_string(entry.type));
-      return;
+    case TarEntryType::block_device: reject(entry, "device node"); return;
+    default: reject(entry, to_string(entry.type)); return;
   }
   if (comps.empty()) {
     // The top directory itself, extracted as the root.
@@ -205,19 +200,23 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
       reject(entry, fmt::format("symlink to an absolute path ({})", entry.link_target));
       return;
     }
-    // The target, resolved lexically from the link's directory, must stay under the root.
+    // The target must stay under the root: only leading ".." components, no more of them than
+    // the link's depth. (A ".." after a name could climb out through another link: "x/.." with
+    // x -> "." resolves above the link's directory.) The link's parents are real directories,
+    // as extraction never goes through a symlink, so such targets cannot escape, even chained.
     long depth = static_cast<long>(comps.size()) - 1;
     std::size_t start = 0;
     const std::string& t = entry.link_target;
     bool escapes = false;
+    bool named = false;
     while (start <= t.size()) {
       std::size_t slash = t.find('/', start);
       if (slash == std::string::npos) slash = t.size();
       std::string_view comp(t.data() + start, slash - start);
       if (comp == "..") {
-        if (--depth < 0) escapes = true;
+        if (named || --depth < 0) escapes = true;
       } else if (!comp.empty() && comp != ".") {
-        ++depth;
+        named = true;
       }
       start = slash + 1;
     }
@@ -230,12 +229,8 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
   if (parent.get() < 0) return;
   const std::string& name = comps.back();
   switch (entry.type) {
-    case TarEntryType::file:
-      write_file(parent.get(), name, reader, entry);
-      return;
-    case TarEntryType::directory:
-      make_directory(parent.get(), name, comps, entry);
-      return;
+    case TarEntryType::file: write_file(parent.get(), name, reader, entry); return;
+    case TarEntryType::directory: make_directory(parent.get(), name, comps, entry); return;
     case TarEntryType::symlink: {
       std::string tmp = fmt::format(".pocketdock-tmp-{}-{}", ::getpid(), counter_++);
       if (::symlinkat(entry.link_target.c_str(), parent.get(), tmp.c_str()) != 0) {
@@ -275,7 +270,8 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
         return;
       }
       struct stat st {};
-      if (::fstatat(target_parent.get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+      if (::fstatat(target_parent.get(), target.back().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+          !S_ISREG(st.st_mode)) {
         reject(entry, fmt::format("hardlink target is not a file extracted here ({})", entry.link_target));
         return;
       }
@@ -287,8 +283,7 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
       place(parent.get(), tmp, name, entry);
       return;
     }
-    default:
-      return;
+    default: return;
   }
 }
 

@@ -22,7 +22,7 @@ struct TarEntry {
   TarEntryType type = TarEntryType::other;
   std::uint32_t mode = 0;  ///< permission bits (07777)
   std::int64_t size = 0;
-  std::int64_t mtime = 0;  ///< seconds since the epoch
+  std::int64_t mtime = 0;   ///< seconds since the epoch
   std::string link_target;  ///< symlink target, or the archive path a hardlink points to
 };
 

@@ -9,12 +9,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -107,7 +107,8 @@ class FakeFiles : public ::testing::Test {
     engine.on("POST", "/start", FakeEngine::empty(204));
     engine.on("DELETE", "/containers/", FakeEngine::empty(204));
     engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
-    engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(1, "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw 0 0\n")));
+    engine.on("POST", "/exec/exec1/start",
+              FakeEngine::upgrade(frame(1, "overlay / overlay rw 0 0\nshm /dev/shm tmpfs rw 0 0\n")));
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":0})"));
     char tmpl[] = "/tmp/pdfakefiles-XXXXXX";
     base = ::mkdtemp(tmpl);
@@ -250,8 +251,9 @@ TEST_F(FakeFiles, ArchiveCutMidStreamIsAnError) {
   HostileTar t;
   t.file("x", std::string(100000, 'x'));
   std::string tar = t.finish();
-  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " +
-                     std::to_string(tar.size()) + "\r\n\r\n";
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " + std::to_string(tar.size()) +
+      "\r\n\r\n";
   engine.on("GET", "/archive", FakeEngine::raw(head + tar.substr(0, 5000)));
   auto c = make();
   EXPECT_THROW((void)c.read_file("/x"), pocketdock::PocketDockError);
@@ -288,6 +290,27 @@ TEST_F(FakeFiles, PutSendsTarContentTypeAndParents) {
   }
   archive_read_free(a);
   EXPECT_EQ(names, (std::vector<std::string>{"new/", "new/dir/", "new/dir/f.txt"}));
+}
+
+TEST_F(FakeFiles, SilentArchivePutTimesOut) {
+  // {"name":"tmp","size":4096,"mode":2147484159,"mtime":"2026-01-01T00:00:00Z","linkTarget":""}: a directory.
+  engine.on("HEAD", "/archive",
+            [](const pdtest::FakeRequest& r, pocketdock::detail::UnixConnection& conn, FakeEngine&) {
+              std::string answer =
+                  r.target.find("f.txt") != std::string::npos
+                      ? "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+                      : "HTTP/1.1 200 OK\r\nX-Docker-Container-Path-Stat: "
+                        "eyJuYW1lIjoidG1wIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE1OSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAw"
+                        "OjAwWiIsImxpbmtUYXJnZXQiOiIifQ==\r\nContent-Length: 0\r\n\r\n";
+              conn.write_all(answer, pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+              return true;
+            });
+  engine.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, R"({"Id":"abc123abc123abc123"})"));
+  engine.on("PUT", "/archive", FakeEngine::silent());
+  auto c = make();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_THROW(c.write_file("/tmp/f.txt", "data"), pocketdock::TimeoutError);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);
 }
 
 }  // namespace

@@ -6,16 +6,16 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
-#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using pocketdock::Command;
@@ -129,6 +129,14 @@ TEST_F(FilesTest, ReadDirectoryIsAClearError) {
   }
 }
 
+TEST_F(FilesTest, WriteOntoADirectoryIsRefused) {
+  std::string dir = "/tmp/" + pdtest::unique_name("isdir");
+  container().write_file(dir + "/inside.txt", "keep");
+  EXPECT_THROW(container().write_file(dir, "x"), pocketdock::InvalidArgument);
+  EXPECT_EQ(container().read_file(dir + "/inside.txt"), "keep");
+  EXPECT_THROW(container().write_file("/etc/passwd/x", "x"), pocketdock::InvalidArgument);
+}
+
 TEST_F(FilesTest, ReadFollowsASymlink) {
   container().write_file("/tmp/link-target.txt", "through the link");
   ASSERT_TRUE(container().run(Command::argv({"ln", "-sf", "link-target.txt", "/tmp/the-link"}), {.user = "root"}).ok());
@@ -205,6 +213,18 @@ TEST_F(FilesTest, PushIntoExistingDirectoryKeepsTheName) {
   container().write_file(dest + "/keep", "k");
   container().push(tmp.path() / "named.txt", dest);
   EXPECT_EQ(container().read_file(dest + "/named.txt"), "n");
+}
+
+TEST_F(FilesTest, PushDirectoryIntoExistingDirectoryNestsIt) {
+  HostTempDir tmp;
+  fs::create_directories(tmp.path() / "src" / "inner");
+  write_host(tmp.path() / "src" / "inner" / "f.txt", "f");
+  std::string dest = "/tmp/" + pdtest::unique_name("nest");
+  container().write_file(dest + "/existing", "e");
+  container().push(tmp.path() / "src", dest);  // docker cp: dest exists -> dest/src
+  EXPECT_EQ(container().read_file(dest + "/src/inner/f.txt"), "f");
+  container().push(tmp.path() / "src", dest + "/renamed");  // missing -> becomes dest/renamed
+  EXPECT_EQ(container().read_file(dest + "/renamed/inner/f.txt"), "f");
 }
 
 TEST_F(FilesTest, PushMissingSourceIsFileNotFound) {
@@ -293,7 +313,8 @@ TEST_F(FilesTest, HostileNameIsOnlyData) {
   EXPECT_EQ(read_host(tmp.path() / "out" / name), "host payload");
   container().pull(dir, tmp.path() / "dirout");
   EXPECT_EQ(read_host(tmp.path() / "dirout" / name), "host payload");
-  EXPECT_FALSE(container().run(Command::argv({"test", "-e", "/tmp/pwned"})).ok()) << "/tmp/pwned exists in the container";
+  EXPECT_FALSE(container().run(Command::argv({"test", "-e", "/tmp/pwned"})).ok())
+      << "/tmp/pwned exists in the container";
   EXPECT_FALSE(fs::exists("/tmp/pwned")) << "/tmp/pwned exists on the host";
 }
 
@@ -319,7 +340,8 @@ TEST_F(FilesTest, UnicodeNamesRoundTrip) {
 
 TEST_F(FilesTest, PullOfASymlinkFollowsItOnBothEngines) {
   container().write_file("/tmp/sym-target.txt", "target content");
-  ASSERT_TRUE(container().run(Command::argv({"ln", "-sf", "/tmp/sym-target.txt", "/tmp/sym-link"}), {.user = "root"}).ok());
+  ASSERT_TRUE(
+      container().run(Command::argv({"ln", "-sf", "/tmp/sym-target.txt", "/tmp/sym-link"}), {.user = "root"}).ok());
   HostTempDir tmp;
   container().pull("/tmp/sym-link", tmp.path() / "got");
   EXPECT_FALSE(fs::is_symlink(tmp.path() / "got"));

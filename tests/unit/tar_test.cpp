@@ -179,13 +179,15 @@ TEST(ArchivePath, SplitRejectsEscapes) {
 TEST(ArchiveStat, ParsesBothEngines) {
   // docker: {"name":"link","size":7,"mode":134218239,"mtime":"...","linkTarget":"/data/dir/a.txt"}
   auto docker = parse_path_stat(
-      "eyJuYW1lIjoibGluayIsInNpemUiOjcsIm1vZGUiOjEzNDIxODIzOSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImxpbmtUYXJnZXQiOiIvZGF0YS9kaXIvYS50eHQifQ==");
+      "eyJuYW1lIjoibGluayIsInNpemUiOjcsIm1vZGUiOjEzNDIxODIzOSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImxpbmtUYXJnZXQi"
+      "OiIvZGF0YS9kaXIvYS50eHQifQ==");
   EXPECT_TRUE(docker.is_symlink);
   EXPECT_FALSE(docker.is_dir);
   EXPECT_EQ(docker.link_target, "/data/dir/a.txt");
   // podman: {"name":"dir","size":4096,"mode":2147484141,"mtime":"...","isDir":true,"linkTarget":"/data/dir"}
   auto podman = parse_path_stat(
-      "eyJuYW1lIjoiZGlyIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE0MSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImlzRGlyIjp0cnVlLCJsaW5rVGFyZ2V0IjoiL2RhdGEvZGlyIn0=");
+      "eyJuYW1lIjoiZGlyIiwic2l6ZSI6NDA5NiwibW9kZSI6MjE0NzQ4NDE0MSwibXRpbWUiOiIyMDI2LTAxLTAxVDAwOjAwOjAwWiIsImlzRGlyIjp0"
+      "cnVlLCJsaW5rVGFyZ2V0IjoiL2RhdGEvZGlyIn0=");
   EXPECT_TRUE(podman.is_dir);
   EXPECT_FALSE(podman.is_symlink);
   EXPECT_EQ(podman.mode, 0755U);
@@ -271,6 +273,8 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
     w.add_symlink("d/up", "../..", 0);
     w.add_symlink("d/sub/ok", "../x", 0);  // stays inside: d/x
     w.add_symlink("d/abs", "/etc", 0);
+    w.add_symlink("d/self", ".", 0);
+    w.add_symlink("d/climb", "self/../..", 0);  // lexically inside, really outside
     w.close();
   }
   TarReader r(pieces(tar, 4096));
@@ -281,11 +285,13 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
     x.finish();
     FAIL();
   } catch (const pocketdock::UnsafeArchive& err) {
-    ASSERT_EQ(err.rejected_entries().size(), 2U);
+    ASSERT_EQ(err.rejected_entries().size(), 3U);
     EXPECT_THAT(err.rejected_entries()[0], HasSubstr("d/up: symlink leaves the destination"));
     EXPECT_THAT(err.rejected_entries()[1], HasSubstr("d/abs: symlink to an absolute path"));
+    EXPECT_THAT(err.rejected_entries()[2], HasSubstr("d/climb: symlink leaves the destination"));
   }
   EXPECT_EQ(fs::read_symlink(root / "d" / "sub" / "ok"), "../x");
+  EXPECT_EQ(fs::read_symlink(root / "d" / "self"), ".");
 }
 
 }  // namespace
