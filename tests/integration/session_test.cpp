@@ -192,6 +192,18 @@ TEST_F(SessionTest, QuotesSubstitutionsAndHeredocsAreSentVerbatim) {
   EXPECT_EQ(session().send_and_wait("# only a comment").exit_code, 0);
 }
 
+TEST_F(SessionTest, LargeCommandText) {
+  std::string cmd = "x=" + std::string(200000, 'a') + "\necho ${#x}";
+  EXPECT_EQ(session().send_and_wait(cmd).out, "200000\n");
+  Session sh = container().session({.shell = "sh"});
+  EXPECT_EQ(sh.send_and_wait(cmd).out, "200000\n");
+}
+
+TEST_F(SessionTest, NulInCommandIsRejected) {
+  EXPECT_THROW((void)session().send_and_wait(std::string("echo a\0b", 8)), pocketdock::InvalidArgument);
+  EXPECT_EQ(session().send_and_wait("echo fine").out, "fine\n");
+}
+
 TEST_F(SessionTest, SyntaxErrorIsContainedInBash) {
   auto r = session().send_and_wait("echo \"unterminated");
   EXPECT_NE(r.exit_code, 0);
