@@ -129,13 +129,16 @@ void SessionCore::start() {
 
   // The probe proves the shell reads its stdin and tells which dialect it speaks.
   ExecResult probe;
+  bool ended = false;
   try {
     probe = send_and_wait("printf %s \"${BASH_VERSION:+bash}\"", container_->engine->api_timeout());
+  } catch (const SessionClosed&) {
+    ended = true;  // the exec died before it read its stdin
   } catch (const PocketDockError&) {
     shutdown(true);
     throw;
   }
-  if (probe.timed_out || !is_open()) {
+  if (ended || probe.timed_out || !is_open()) {
     std::string said = read();
     shutdown(true);
     if (said.size() > 500) said.resize(500);
@@ -335,8 +338,10 @@ void SessionCore::write_script(const std::string& script) {
   try {
     reader_->connection().write_all(script, deadline_after(container_->engine->api_timeout()));
   } catch (const SocketError&) {
-    std::lock_guard state(mutex_);
-    throw_if_unusable();  // closed meanwhile: say so rather than report a broken pipe
+    // The shell may have ended (the write raced its EOF): say so rather than report a broken pipe.
+    std::unique_lock state(mutex_);
+    cv_.wait_for(state, std::chrono::seconds(1), [&] { return eof_ || closed_; });
+    throw_if_unusable();
     throw;
   }
 }
