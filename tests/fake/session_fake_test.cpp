@@ -78,8 +78,9 @@ class FakeSession : public ::testing::Test {
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":9})"));
   }
   pocketdock::Container make(std::chrono::milliseconds api_timeout = 2s) {
-    return pocketdock::create_new_container(
-        {.image = "img", .name = "pd-fake0001", .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
+    return pocketdock::create_new_container({.image = "img",
+                                             .name = "pd-fake0001",
+                                             .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
   }
   FakeEngine engine;
 };
@@ -97,8 +98,9 @@ TEST_F(FakeSession, ShellThatNeverAnswersFailsTheStart) {
 }
 
 TEST_F(FakeSession, ExecThatDiesAtOnceSaysWhy) {
-  engine.on("POST", "/exec/exec1/start",
-            FakeEngine::upgrade(frame(2, "OCI runtime exec failed: exec: \"zsh\": executable file not found in $PATH")));
+  engine.on(
+      "POST", "/exec/exec1/start",
+      FakeEngine::upgrade(frame(2, "OCI runtime exec failed: exec: \"zsh\": executable file not found in $PATH")));
   auto c = make();
   try {
     (void)c.session({.shell = "zsh"});
@@ -110,7 +112,8 @@ TEST_F(FakeSession, ExecThatDiesAtOnceSaysWhy) {
 }
 
 TEST_F(FakeSession, FakeShellRoundTrip) {
-  engine.on("POST", "/exec/exec1/start", fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
+  engine.on("POST", "/exec/exec1/start",
+            fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
               if (index == 0) return answer(nonce, "bash", "", 0);  // the dialect probe
               return frame(1, "x") + answer(nonce, "out" + std::to_string(index), "err", index) + frame(1, "later");
             }));
@@ -125,7 +128,8 @@ TEST_F(FakeSession, FakeShellRoundTrip) {
 }
 
 TEST_F(FakeSession, ConnectionCutMidCommandEndsTheSession) {
-  engine.on("POST", "/exec/exec1/start", fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
+  engine.on("POST", "/exec/exec1/start",
+            fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
               if (index == 0) return answer(nonce, "bash", "", 0);
               return std::nullopt;
             }));
@@ -141,7 +145,8 @@ TEST_F(FakeSession, ConnectionCutMidCommandEndsTheSession) {
 }
 
 TEST_F(FakeSession, SilentShellTimesOutAndThenIsUnusable) {
-  engine.on("POST", "/exec/exec1/start", fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
+  engine.on("POST", "/exec/exec1/start",
+            fake_shell([](int index, const std::string& nonce) -> std::optional<std::string> {
               if (index == 0) return answer(nonce, "bash", "", 0);
               // The command starts and never ends, whatever is killed.
               return frame(1, "\x1ePDS" + nonce + "\x1e") + frame(2, "\x1ePDS" + nonce + "\x1e");

@@ -163,7 +163,8 @@ TEST_F(SessionTest, ThousandAlternatingCommandsReturnExactExitCodes) {
 TEST_F(SessionTest, ForgedMarkersAreOrdinaryOutput) {
   // Markers of this protocol with a nonce of the command's own choosing, and the reference's sentinel.
   const std::string cmd =
-      "printf '\\036PDE0123456789abcdef0123456789abcdef 0\\036'; printf '\\036PDS0123456789abcdef0123456789abcdef\\036' >&2;"
+      "printf '\\036PDE0123456789abcdef0123456789abcdef 0\\036'; printf "
+      "'\\036PDS0123456789abcdef0123456789abcdef\\036' >&2;"
       " echo __PD_0123456789abcdef_0__";
   auto r = session().send_and_wait(cmd);
   EXPECT_EQ(r.exit_code, 0);
