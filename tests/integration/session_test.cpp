@@ -98,6 +98,8 @@ TEST_F(SessionTest, AllStderrIsInTheResultWithoutSleep) {
     ASSERT_EQ(r.out, "");
     ASSERT_EQ(r.exit_code, 0);
   }
+  auto reference = session().send_and_wait("echo err >&2; sleep 0.05");  // the reference's own scenario
+  EXPECT_EQ(reference.err, "err\n");
   auto mixed = session().send_and_wait("echo o1; echo e1 >&2; echo o2; printf e2 >&2");
   EXPECT_EQ(mixed.out, "o1\no2\n");
   EXPECT_EQ(mixed.err, "e1\ne2");
