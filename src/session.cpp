@@ -101,7 +101,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   std::string buffer_;
   std::vector<std::function<void(std::string_view)>> callbacks_;
   std::vector<std::string> kill_queue_;  ///< kill tokens for the killer thread
-  bool delivering_ = false;  ///< the reader thread is running callbacks (a result waits for them)
+  bool delivering_ = false;              ///< the reader thread is running callbacks (a result waits for them)
   bool eof_ = false;
   bool closed_ = false;
   bool finished_ = false;  ///< the connection and the reader thread are gone
@@ -129,19 +129,23 @@ void SessionCore::start() {
 
   // The probe proves the shell reads its stdin and tells which dialect it speaks.
   ExecResult probe;
+  bool ended = false;
   try {
     probe = send_and_wait("printf %s \"${BASH_VERSION:+bash}\"", container_->engine->api_timeout());
+  } catch (const SessionClosed&) {
+    ended = true;  // the exec died before it read its stdin
   } catch (const PocketDockError&) {
     shutdown(true);
     throw;
   }
-  if (probe.timed_out || !is_open()) {
+  if (ended || probe.timed_out || !is_open()) {
     std::string said = read();
     shutdown(true);
     if (said.size() > 500) said.resize(500);
-    throw SessionClosed(fmt::format("session shell {:?} did not start{}{}", options_.shell.empty() ? "bash/sh" : options_.shell,
-                                    said.empty() ? "" : ": ", said),
-                        ErrorContext{"session start", container_id_, "", 0});
+    throw SessionClosed(
+        fmt::format("session shell {:?} did not start{}{}", options_.shell.empty() ? "bash/sh" : options_.shell,
+                    said.empty() ? "" : ": ", said),
+        ErrorContext{"session start", container_id_, "", 0});
   }
   if (probe.out == "bash") dialect_ = ShellDialect::bash;
   (void)read();
@@ -188,7 +192,8 @@ void SessionCore::killer_loop() noexcept {
     std::vector<std::string> tokens;
     tokens.swap(kill_queue_);
     lock.unlock();
-    for (const auto& tok : tokens) signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
+    for (const auto& tok : tokens)
+      signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
     lock.lock();
   }
 }
@@ -314,13 +319,15 @@ void SessionCore::recover_or_break(std::unique_lock<std::mutex>& lock) {
       if (t.abandoned && t.started) tokens.push_back(t.kill_token);
     }
     lock.unlock();
-    for (const auto& tok : tokens) signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
+    for (const auto& tok : tokens)
+      signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
     lock.lock();
   }
   throw_if_unusable();
   if (!abandoned_settled()) {
     broken_ =
-        "session is unusable: a command that timed out could not be interrupted (a shell builtin loop?); close it and open "
+        "session is unusable: a command that timed out could not be interrupted (a shell builtin loop?); close it and "
+        "open "
         "a new one";
     throw SessionClosed(broken_, ErrorContext{"session send_and_wait", container_id_, "", 0});
   }
@@ -335,8 +342,10 @@ void SessionCore::write_script(const std::string& script) {
   try {
     reader_->connection().write_all(script, deadline_after(container_->engine->api_timeout()));
   } catch (const SocketError&) {
-    std::lock_guard state(mutex_);
-    throw_if_unusable();  // closed meanwhile: say so rather than report a broken pipe
+    // The shell may have ended (the write raced its EOF): say so rather than report a broken pipe.
+    std::unique_lock state(mutex_);
+    cv_.wait_for(state, std::chrono::seconds(1), [&] { return eof_ || closed_; });
+    throw_if_unusable();
     throw;
   }
 }
@@ -391,7 +400,8 @@ ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<st
     forget();
   } else if (closed_) {
     forget();
-    throw SessionClosed("session was closed while a command was running", ErrorContext{"session send_and_wait", container_id_, "", 0});
+    throw SessionClosed("session was closed while a command was running",
+                        ErrorContext{"session send_and_wait", container_id_, "", 0});
   } else if (eof_) {
     // The shell ended (the command ran `exit`, or it was killed): its status is the result's.
     std::optional<int> code = t.exit_code;
@@ -500,7 +510,9 @@ ExecResult Session::send_and_wait(std::string_view command, std::optional<std::c
 }
 
 std::string Session::read() { return core_ ? core_->read() : std::string(); }
-void Session::on_output(std::function<void(std::string_view data)> callback) { core_of(core_).on_output(std::move(callback)); }
+void Session::on_output(std::function<void(std::string_view data)> callback) {
+  core_of(core_).on_output(std::move(callback));
+}
 void Session::close() noexcept {
   if (core_) core_->shutdown(true);
 }

@@ -47,8 +47,8 @@ std::string braced(std::string_view command) {
 
 std::string wrap_command(std::string_view command, const std::string& nonce, const std::string& kill_token,
                          ShellDialect dialect) {
-  std::string begin = fmt::format(
-      "export {}={}; printf '\\036PDS{}\\036'; printf '\\036PDS{}\\036' >&2; ", kSessionCommandVar, kill_token, nonce, nonce);
+  std::string begin = fmt::format("export {}={}; printf '\\036PDS{}\\036'; printf '\\036PDS{}\\036' >&2; ",
+                                  kSessionCommandVar, kill_token, nonce, nonce);
   std::string end = fmt::format(
       "; __pd_rc=$?; unset {} __pd_cmd; printf '\\036PDE{} %d\\036' \"$__pd_rc\"; printf '\\036PDE{}\\036' >&2\n",
       kSessionCommandVar, nonce, nonce);

@@ -46,8 +46,8 @@ class MarkerScanner {
   enum class Kind { output, start, end };
   struct Event {
     Kind kind = Kind::output;
-    std::string_view data;       ///< output bytes (Kind::output)
-    std::string nonce;           ///< the marker's nonce (start/end)
+    std::string_view data;         ///< output bytes (Kind::output)
+    std::string nonce;             ///< the marker's nonce (start/end)
     std::optional<int> exit_code;  ///< end marker with an exit code (stdout)
   };
 

@@ -58,19 +58,21 @@ class Session {
   /// Runs `command` and waits for it: the result holds exactly its stdout, its stderr and its exit
   /// status. At `timeout` (unset: the container's default timeout) the command and its children
   /// are killed and the result is `timed_out` with exit code -1 and the output so far; the session
-  /// stays usable. If the shell ends (the command ran `exit`), the result carries the shell's exit
-  /// status and later calls throw SessionClosed.
+  /// stays usable (the next call first waits, up to 3 s, for the killed command to end). If the shell ends (the command
+  /// ran `exit`), the result carries the shell's exit status and later calls throw SessionClosed.
   /// @throws SessionClosed (closed, or unusable because a timed-out command could not be
   ///         interrupted), InvalidArgument, SocketError.
-  [[nodiscard]] ExecResult send_and_wait(std::string_view command, std::optional<std::chrono::milliseconds> timeout = {});
+  [[nodiscard]] ExecResult send_and_wait(std::string_view command,
+                                         std::optional<std::chrono::milliseconds> timeout = {});
 
   /// Drains all output received so far (stdout and stderr of every command, in arrival order,
   /// without protocol markers). Never throws; after close it returns what was left.
   [[nodiscard]] std::string read();
 
   /// Calls `callback(data)` for every piece of output from now on. Callbacks run on the session's
-  /// reader thread, one at a time and in arrival order; exceptions they throw are ignored. A
-  /// callback must not call `close()` or destroy the Session.
+  /// reader thread, one at a time and in arrival order, and a command's output reaches them
+  /// before its `send_and_wait` returns; exceptions they throw are ignored. A callback must not
+  /// call `send_and_wait` or `close()`, nor destroy the Session.
   /// @throws SessionClosed
   void on_output(std::function<void(std::string_view data)> callback);
 

@@ -98,6 +98,8 @@ TEST_F(SessionTest, AllStderrIsInTheResultWithoutSleep) {
     ASSERT_EQ(r.out, "");
     ASSERT_EQ(r.exit_code, 0);
   }
+  auto reference = session().send_and_wait("echo err >&2; sleep 0.05");  // the reference's own scenario
+  EXPECT_EQ(reference.err, "err\n");
   auto mixed = session().send_and_wait("echo o1; echo e1 >&2; echo o2; printf e2 >&2");
   EXPECT_EQ(mixed.out, "o1\no2\n");
   EXPECT_EQ(mixed.err, "e1\ne2");
@@ -163,7 +165,8 @@ TEST_F(SessionTest, ThousandAlternatingCommandsReturnExactExitCodes) {
 TEST_F(SessionTest, ForgedMarkersAreOrdinaryOutput) {
   // Markers of this protocol with a nonce of the command's own choosing, and the reference's sentinel.
   const std::string cmd =
-      "printf '\\036PDE0123456789abcdef0123456789abcdef 0\\036'; printf '\\036PDS0123456789abcdef0123456789abcdef\\036' >&2;"
+      "printf '\\036PDE0123456789abcdef0123456789abcdef 0\\036'; printf "
+      "'\\036PDS0123456789abcdef0123456789abcdef\\036' >&2;"
       " echo __PD_0123456789abcdef_0__";
   auto r = session().send_and_wait(cmd);
   EXPECT_EQ(r.exit_code, 0);
@@ -190,6 +193,18 @@ TEST_F(SessionTest, QuotesSubstitutionsAndHeredocsAreSentVerbatim) {
   EXPECT_EQ(session().send_and_wait("for i in 1 2 3; do\n  printf $i\ndone").out, "123");
   EXPECT_EQ(session().send_and_wait("").exit_code, 0);
   EXPECT_EQ(session().send_and_wait("# only a comment").exit_code, 0);
+}
+
+TEST_F(SessionTest, LargeCommandText) {
+  std::string cmd = "x=" + std::string(200000, 'a') + "\necho ${#x}";
+  EXPECT_EQ(session().send_and_wait(cmd).out, "200000\n");
+  Session sh = container().session({.shell = "sh"});
+  EXPECT_EQ(sh.send_and_wait(cmd).out, "200000\n");
+}
+
+TEST_F(SessionTest, NulInCommandIsRejected) {
+  EXPECT_THROW((void)session().send_and_wait(std::string("echo a\0b", 8)), pocketdock::InvalidArgument);
+  EXPECT_EQ(session().send_and_wait("echo fine").out, "fine\n");
 }
 
 TEST_F(SessionTest, SyntaxErrorIsContainedInBash) {

@@ -23,12 +23,8 @@ std::string render(MarkerScanner& sc, const std::vector<std::string>& pieces, bo
   std::string out;
   auto sink = [&](const MarkerScanner::Event& e) {
     switch (e.kind) {
-      case MarkerScanner::Kind::output:
-        out.append(e.data);
-        break;
-      case MarkerScanner::Kind::start:
-        out += "<S:" + e.nonce.substr(0, 2) + ">";
-        break;
+      case MarkerScanner::Kind::output: out.append(e.data); break;
+      case MarkerScanner::Kind::start: out += "<S:" + e.nonce.substr(0, 2) + ">"; break;
       case MarkerScanner::Kind::end:
         out += "<E:" + e.nonce.substr(0, 2) + (e.exit_code ? ":" + std::to_string(*e.exit_code) : "") + ">";
         break;
@@ -55,12 +51,14 @@ TEST(SessionProtocol, EndMarkerWithoutExitCode) {
 TEST(SessionProtocol, MarkersSplitAtEveryOffset) {
   std::string stream = "x\x1ey" + start_marker(kNonce) + "out\x1e" + end_marker(kNonce, 255) + start_marker(kOther) +
                        end_marker(kOther, 1) + "tail\x1e";
-  const std::string expected = "x\x1ey<S:aa>out\x1e<E:aa:255>" + start_marker(kOther) + end_marker(kOther, 1) + "tail\x1e";
+  const std::string expected =
+      "x\x1ey<S:aa>out\x1e<E:aa:255>" + start_marker(kOther) + end_marker(kOther, 1) + "tail\x1e";
   for (std::size_t i = 0; i <= stream.size(); ++i) {
     for (std::size_t j = i; j <= stream.size(); j += 7) {
       MarkerScanner sc;
       sc.expect(kNonce);
-      EXPECT_EQ(render(sc, {stream.substr(0, i), stream.substr(i, j - i), stream.substr(j)}), expected) << i << "," << j;
+      EXPECT_EQ(render(sc, {stream.substr(0, i), stream.substr(i, j - i), stream.substr(j)}), expected)
+          << i << "," << j;
     }
   }
 }
