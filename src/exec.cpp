@@ -1,5 +1,4 @@
 #include "exec.hpp"
-#include "exec_modes.hpp"
 
 #include <pocketdock/errors.hpp>
 
@@ -151,8 +150,9 @@ ExecResult run_to_completion(EngineClient& engine, const std::string& container_
   if (result.timed_out || cap_reached) {
     // Keep draining while the kill runs: Docker stalls other execs of a container whose exec
     // output is left unread.
-    auto discard = [](std::uint8_t, std::string_view) {};
-    (void)kill_and_drain(engine, container_id, ex.token, ex.user, reader, discard);
+    auto killer = std::async(std::launch::async, [&] { signal_exec(engine, container_id, ex.token, ex.user, SIGKILL); });
+    (void)drain_until_eof(reader, deadline_after(std::chrono::seconds(5)));
+    killer.wait();
     reader.connection().interrupt();  // also unblocks a stdin writer still waiting
     result.truncated = cap_reached;
     result.exit_code = result.timed_out ? -1 : exit_code_after_eof(engine, ex.exec_id);
