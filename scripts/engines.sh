@@ -2,7 +2,7 @@
 # Starts a private Podman API service and a private dockerd on sockets under $POCKETDOCK_RUN_DIR
 # (default /run/pocketdock), reusing any that already answer, then builds the offline test image
 # (pocketdock/minimal-shell) on both. Prints the two socket paths as shell assignments.
-# Usage: scripts/engines.sh [start|stop|status]
+# Usage: scripts/engines.sh [start [podman|docker]|stop|status|build-image SOCKET]
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -80,25 +80,36 @@ stop_one() {
   rm -f "$pidfile"
 }
 
+need_tools() {
+  for b in "$@"; do
+    command -v "$b" >/dev/null || { log "missing '$b': run scripts/install-deps.sh"; exit 1; }
+  done
+}
+
 case "${1:-start}" in
   start)
     mkdir -p "$run_dir"
-    for b in podman dockerd runc curl busybox bash-static; do
-      command -v "$b" >/dev/null || { log "missing '$b': run scripts/install-deps.sh"; exit 1; }
-    done
-    start_podman & p=$!
-    start_docker & d=$!
-    wait $p; wait $d
-    build_image "$podman_sock" & p=$!
-    build_image "$docker_sock" & d=$!
-    wait $p; wait $d
-    echo "POCKETDOCK_TEST_PODMAN_SOCKET=$podman_sock"
-    echo "POCKETDOCK_TEST_DOCKER_SOCKET=$docker_sock"
+    which=${2:-both}
+    need_tools runc curl busybox bash-static
+    pids=()
+    if [ "$which" != docker ]; then need_tools podman; start_podman & pids+=($!); fi
+    if [ "$which" != podman ]; then need_tools dockerd; start_docker & pids+=($!); fi
+    for p in "${pids[@]}"; do wait "$p"; done
+    pids=()
+    if [ "$which" != docker ]; then build_image "$podman_sock" & pids+=($!); fi
+    if [ "$which" != podman ]; then build_image "$docker_sock" & pids+=($!); fi
+    for p in "${pids[@]}"; do wait "$p"; done
+    [ "$which" != docker ] && echo "POCKETDOCK_TEST_PODMAN_SOCKET=$podman_sock"
+    [ "$which" != podman ] && echo "POCKETDOCK_TEST_DOCKER_SOCKET=$docker_sock"
+    true
     ;;
+  build-image)
+    need_tools curl busybox bash-static
+    build_image "$2" ;;
   stop)
     stop_one "$run_dir/podman.pid"; stop_one "$run_dir/docker.pid" ;;
   status)
     ping "$podman_sock" && echo "podman: up ($podman_sock)" || echo "podman: down"
     ping "$docker_sock" && echo "docker: up ($docker_sock)" || echo "docker: down" ;;
-  *) echo "usage: $0 [start|stop|status]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start [podman|docker]|stop|status|build-image SOCKET]" >&2; exit 2 ;;
 esac

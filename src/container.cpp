@@ -72,7 +72,7 @@ void validate_create_options(const CreateOptions& o) {
     if (k.empty() || k.find('=') != std::string::npos) throw InvalidArgument(fmt::format("invalid env name {:?}", k));
   }
   for (const auto& [k, v] : o.labels) {
-    if (k.rfind("pocketdock.", 0) == 0 && k != "pocketdock.test") {
+    if (k.rfind("pocketdock.", 0) == 0 && k.rfind("pocketdock.test", 0) != 0) {
       throw InvalidArgument(fmt::format("label {:?} is reserved for pocketdock", k));
     }
   }

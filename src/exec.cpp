@@ -6,7 +6,9 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <future>
+#include <optional>
 #include <memory>
 #include <random>
 
@@ -119,6 +121,29 @@ bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept {
   }
 }
 
+void drain_while_killing(ExecReader& reader, std::future<void>& killer) noexcept {
+  // Until EOF, or at most 5 s, and no longer than a short grace once the kill exec has ended.
+  Deadline hard = deadline_after(std::chrono::seconds(5));
+  std::optional<Deadline> grace;
+  auto discard = [](std::uint8_t, std::string_view) {};
+  try {
+    for (;;) {
+      if (!grace && killer.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        grace = deadline_after(std::chrono::milliseconds(500));
+      }
+      Deadline slice = std::min({hard, grace.value_or(hard), deadline_after(std::chrono::milliseconds(50))});
+      try {
+        if (!reader.pump(slice, discard)) break;
+      } catch (const TimeoutError&) {
+        if (Clock::now() >= hard || (grace && Clock::now() >= *grace)) break;
+      }
+    }
+  } catch (...) {
+    // A broken stream ends the drain as well.
+  }
+  killer.wait();
+}
+
 ExecResult run_to_completion(EngineClient& engine, const std::string& container_id, const Command& command,
                              const RunOptions& options, std::chrono::milliseconds default_timeout) {
   auto timeout = options.timeout.value_or(default_timeout);
@@ -151,8 +176,7 @@ ExecResult run_to_completion(EngineClient& engine, const std::string& container_
     // Keep draining while the kill runs: Docker stalls other execs of a container whose exec
     // output is left unread.
     auto killer = std::async(std::launch::async, [&] { signal_exec(engine, container_id, ex.token, ex.user, SIGKILL); });
-    (void)drain_until_eof(reader, deadline_after(std::chrono::seconds(5)));
-    killer.wait();
+    drain_while_killing(reader, killer);
     reader.connection().interrupt();  // also unblocks a stdin writer still waiting
     result.truncated = cap_reached;
     result.exit_code = result.timed_out ? -1 : exit_code_after_eof(engine, ex.exec_id);

@@ -10,6 +10,7 @@
 #include <pocketdock/types.hpp>
 
 #include <csignal>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -87,6 +88,11 @@ class ExecReader {
 
 /// Discards output until EOF or `deadline` (after a kill). Returns true if EOF was reached.
 bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept;
+
+/// After a kill was started (`killer`): discards output until EOF, at most 5 s, and at most a
+/// short grace after the kill exec ended; then waits for the killer. Docker stalls other execs of
+/// a container while one exec's output is left unread, so the stream must be drained meanwhile.
+void drain_while_killing(ExecReader& reader, std::future<void>& killer) noexcept;
 
 /// The blocking run: output collected up to `max_output`, killed at the timeout or the cap.
 [[nodiscard]] ExecResult run_to_completion(EngineClient& engine, const std::string& container_id,

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Fails if any container labelled pocketdock.test=true is left on either test engine, and
-# removes what it finds so one failed run does not spoil the next.
+# Fails if any container labelled pocketdock.test=true (and, when POCKETDOCK_TEST_RUN_ID is set,
+# pocketdock.test.run=<that id>) is left on either test engine, and removes what it finds so one
+# failed run does not spoil the next.
 set -u
 status=0
 for var in POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET; do
   sock=${!var:-}
   [ -n "$sock" ] || { echo "leak check: $var is not set"; status=1; continue; }
-  filter=$(printf '%s' '{"label":["pocketdock.test=true"]}' | curl -s -o /dev/null -w '%{url_effective}' --get --data-urlencode @- http://x/ | sed 's|^http://x/?||')
+  labels='"pocketdock.test=true"'
+  [ -n "${POCKETDOCK_TEST_RUN_ID:-}" ] && labels="$labels,\"pocketdock.test.run=$POCKETDOCK_TEST_RUN_ID\""
+  filter=$(printf '{"label":[%s]}' "$labels" | curl -s -o /dev/null -w '%{url_effective}' --get --data-urlencode @- http://x/ | sed 's|^http://x/?||')
   ids=$(curl -sf --max-time 10 --unix-socket "$sock" "http://localhost/v1.41/containers/json?all=true&filters=$filter" |
         grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4)
   if [ -n "$ids" ]; then

@@ -22,11 +22,19 @@ std::string engine_socket() {
 
 std::string unique_name(const std::string& prefix) { return prefix + "-" + pocketdock::detail::random_hex(10); }
 
+std::map<std::string, std::string> test_labels() {
+  std::map<std::string, std::string> labels{{"pocketdock.test", "true"}};
+  if (const char* run = std::getenv("POCKETDOCK_TEST_RUN_ID"); run != nullptr && *run != '\0') {
+    labels["pocketdock.test.run"] = run;
+  }
+  return labels;
+}
+
 pocketdock::CreateOptions sandbox_options() {
   pocketdock::CreateOptions o;
   o.image = kTestImage;
   o.name = unique_name();
-  o.labels = {{"pocketdock.test", "true"}};
+  o.labels = test_labels();
   o.engine.socket = engine_socket();
   return o;
 }

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,10 @@ inline constexpr const char* kTestImage = "pocketdock/minimal-shell";
 [[nodiscard]] std::string engine_kind();
 [[nodiscard]] std::string engine_socket();
 [[nodiscard]] std::string unique_name(const std::string& prefix = "pdtest");
+
+/// `pocketdock.test=true`, plus `pocketdock.test.run=$POCKETDOCK_TEST_RUN_ID` when set (the leak
+/// check of one run then ignores containers of other runs going on at the same time).
+[[nodiscard]] std::map<std::string, std::string> test_labels();
 
 /// Options for a test container: the offline test image, the test label, this run's engine.
 [[nodiscard]] pocketdock::CreateOptions sandbox_options();
