@@ -64,6 +64,7 @@ TEST_F(ProcessTest, WaitReturnsOutputNotYetRead) {
 
 TEST_F(ProcessTest, Kill9EndsTheProcessAndLeavesNone) {
   auto p = container().spawn("sleep 600");
+  p.detach();
   std::this_thread::sleep_for(500ms);
   ASSERT_TRUE(p.is_running());
   ASSERT_THAT(pdtest::ps_output(container()), HasSubstr("sleep 600"));
