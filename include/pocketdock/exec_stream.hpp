@@ -52,7 +52,7 @@ class StreamNotFinished : public PocketDockError {
 /// execs of the container), so iterate a stream promptly or destroy it.
 class ExecStream {
  public:
-  class iterator {
+  class iterator {  // NOLINT(readability-identifier-naming): the standard range member name
    public:
     using iterator_concept = std::input_iterator_tag;
     using iterator_category = std::input_iterator_tag;
