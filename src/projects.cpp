@@ -112,32 +112,37 @@ fs::path ensure_instance_dir(const fs::path& root, const std::string& name) {
 }
 
 std::string render_instance_toml(const InstanceMetadata& m) {
-  toml::table container;
-  if (!m.container_id.empty()) container.insert("id", m.container_id);
-  if (!m.name.empty()) container.insert("name", m.name);
-  if (!m.image.empty()) container.insert("image", m.image);
-  if (!m.project.empty()) container.insert("project", m.project);
-  if (!m.created_at.empty()) container.insert("created_at", m.created_at);
-  container.insert("persist", m.persist);
-  toml::table doc;
-  doc.insert("container", std::move(container));
+  // The reference's section and key order; toml++ formats (and escapes) each value.
+  std::ostringstream out;
+  auto quoted = [](const std::string& value) {
+    std::ostringstream q;
+    q << toml::toml_formatter(toml::value<std::string>(value), toml::format_flags::allow_unicode_strings);
+    return q.str();
+  };
+  auto str = [&](const char* key, const std::string& value) {
+    if (!value.empty()) out << key << " = " << quoted(value) << "\n";
+  };
+  out << "# Maintained by pocketdock. Do not edit.\n\n[container]\n";
+  str("id", m.container_id);
+  str("name", m.name);
+  str("image", m.image);
+  str("project", m.project);
+  str("created_at", m.created_at);
+  out << "persist = " << (m.persist ? "true" : "false") << "\n\n";
   if (m.mem_limit || m.cpu_percent) {
-    toml::table resources;
-    if (m.mem_limit) resources.insert("mem_limit", *m.mem_limit);
-    if (m.cpu_percent) resources.insert("cpu_percent", static_cast<std::int64_t>(*m.cpu_percent));
-    doc.insert("resources", std::move(resources));
+    out << "[resources]\n";
+    if (m.mem_limit) out << "mem_limit = " << quoted(*m.mem_limit) << "\n";
+    if (m.cpu_percent) out << "cpu_percent = " << *m.cpu_percent << "\n";
+    out << "\n";
   }
   if (!m.ports.empty()) {
-    toml::table ports;
-    for (const auto& [host, cont] : m.ports) ports.insert(std::to_string(host), static_cast<std::int64_t>(cont));
-    doc.insert("ports", std::move(ports));
+    out << "[ports]\n";
+    for (const auto& [host, cont] : m.ports) out << host << " = " << cont << "\n";
+    out << "\n";
   }
-  toml::table provenance;
-  provenance.insert("created_by", m.created_by);
-  provenance.insert("pid", static_cast<std::int64_t>(m.pid));
-  doc.insert("provenance", std::move(provenance));
-  std::ostringstream out;
-  out << "# Maintained by pocketdock. Do not edit.\n\n" << doc << "\n";
+  out << "[provenance]\n";
+  out << "created_by = " << quoted(m.created_by) << "\n";
+  out << "pid = " << m.pid << "\n";
   return out.str();
 }
 

@@ -106,7 +106,7 @@ TEST_F(TempDir, InstanceTomlIsValidEscapedAndReadable) {
   m.pid = 1234;
   std::string text = detail::render_instance_toml(m);
   EXPECT_EQ(text.rfind("# Maintained by pocketdock. Do not edit.\n\n", 0), 0U) << text;
-  EXPECT_NE(text.find(R"(project = 'we"ird\proj')"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(project = "we\"ird\\proj")"), std::string::npos) << text;
   auto doc = toml::parse(text);
   EXPECT_EQ(doc["container"]["project"].value_or(std::string()), R"(we"ird\proj)");
   EXPECT_EQ(doc["container"]["id"].value_or(std::string()), "abc");
@@ -124,6 +124,19 @@ TEST_F(TempDir, InstanceTomlIsValidEscapedAndReadable) {
   EXPECT_EQ(back->ports, m.ports);
   EXPECT_EQ(back->cpu_percent, 50);
   EXPECT_EQ(back->created_by, m.created_by);
+}
+
+TEST(InstanceToml, MatchesTheReferenceLayout) {
+  InstanceMetadata m{.container_id = "abc", .name = "pd-1", .image = "img", .project = "p",
+                     .created_at = "2026-02-09T12:34:56.123456+00:00", .persist = true, .mem_limit = "256m",
+                     .cpu_percent = 50, .ports = {{8080, 80}, {9000, 90}}, .created_by = "prog run", .pid = 1234};
+  EXPECT_EQ(detail::render_instance_toml(m),
+            "# Maintained by pocketdock. Do not edit.\n\n"
+            "[container]\nid = \"abc\"\nname = \"pd-1\"\nimage = \"img\"\nproject = \"p\"\n"
+            "created_at = \"2026-02-09T12:34:56.123456+00:00\"\npersist = true\n\n"
+            "[resources]\nmem_limit = \"256m\"\ncpu_percent = 50\n\n"
+            "[ports]\n8080 = 80\n9000 = 90\n\n"
+            "[provenance]\ncreated_by = \"prog run\"\npid = 1234\n");
 }
 
 TEST_F(TempDir, InstanceTomlWithoutLimitsHasNoResourcesSection) {
