@@ -5,15 +5,15 @@
 #include <pocketdock/persistence.hpp>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -46,7 +46,8 @@ bool yaml_plain_safe(const std::string& s) {
 bool yaml_plain_non_string(const std::string& s) {
   static const std::set<std::string> words{"true", "false", "yes", "no", "on", "off", "null", "~"};
   std::string lower = s;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (words.contains(lower)) return true;
   std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
   if (i >= s.size()) return false;
@@ -236,9 +237,7 @@ std::string get_project_name(const fs::path& root) {
   return root.filename().string();
 }
 
-fs::path instance_dir(const fs::path& root, const std::string& name) {
-  return root / kConfigDir / "instances" / name;
-}
+fs::path instance_dir(const fs::path& root, const std::string& name) { return root / kConfigDir / "instances" / name; }
 
 std::vector<std::string> list_instance_dirs(const fs::path& root) {
   std::vector<std::string> out;
@@ -311,7 +310,9 @@ std::vector<HistoryEntry> read_history(const fs::path& root, const std::optional
       if (!j.is_object()) continue;
       HistoryEntry e;
       e.instance = name;
-      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+      auto str = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+      };
       e.type = str("type");
       e.command = str("command");
       e.timestamp = str("timestamp");
@@ -334,8 +335,10 @@ DoctorReport doctor(const DoctorOptions& options) {
   std::set<std::string> engine;
   for (const auto& item : list_containers({.engine = options.engine, .project = project})) engine.insert(item.name);
   DoctorReport r;
-  std::set_difference(engine.begin(), engine.end(), local.begin(), local.end(), std::back_inserter(r.orphaned_containers));
-  std::set_difference(local.begin(), local.end(), engine.begin(), engine.end(), std::back_inserter(r.stale_instance_dirs));
+  std::set_difference(engine.begin(), engine.end(), local.begin(), local.end(),
+                      std::back_inserter(r.orphaned_containers));
+  std::set_difference(local.begin(), local.end(), engine.begin(), engine.end(),
+                      std::back_inserter(r.stale_instance_dirs));
   std::vector<std::string> both;
   std::set_intersection(local.begin(), local.end(), engine.begin(), engine.end(), std::back_inserter(both));
   r.healthy = static_cast<int>(both.size());

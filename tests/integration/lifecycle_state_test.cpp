@@ -147,9 +147,7 @@ TEST(Reboot, InPlaceKeepsFilesystemAndId) {
 
 TEST(Reboot, FreshRecreatesKeepingVolumesLimitsEnvAndLabels) {
   TempHostDir host;
-  {
-    std::ofstream(host.path / "seen.txt") << "from-host";
-  }
+  { std::ofstream(host.path / "seen.txt") << "from-host"; }
   auto opts = pdtest::sandbox_options();
   opts.volumes = {{host.path.string(), "/mnt/shared"}};
   opts.mem_limit = "128m";
@@ -181,13 +179,14 @@ TEST(Reboot, SnapshotWithChangesSetsCmdEnvWorkdir) {
   ASSERT_TRUE(c.run("mkdir -p /tmp/work && echo snap > /tmp/snapshot-marker").ok());
   std::string repo = pdtest::unique_name("pdtest-snap");
   ImageGuard guard(repo + ":v1");
-  std::string image_id = c.snapshot(repo + ":v1", {.changes = {R"(CMD ["sleep","123"])", "ENV SNAP_VAR=snapped",
-                                                               "WORKDIR /tmp/work"},
-                                                   .comment = "pocketdock test",
-                                                   .author = "pdtest"});
+  std::string image_id =
+      c.snapshot(repo + ":v1", {.changes = {R"(CMD ["sleep","123"])", "ENV SNAP_VAR=snapped", "WORKDIR /tmp/work"},
+                                .comment = "pocketdock test",
+                                .author = "pdtest"});
   EXPECT_FALSE(image_id.empty());
-  auto img = raw_engine()->call_checked(pocketdock::detail::ApiOp::image_inspect,
-                                        {.path = "/images/" + pocketdock::detail::url_encode(repo + ":v1") + "/json"}, "")
+  auto img = raw_engine()
+                 ->call_checked(pocketdock::detail::ApiOp::image_inspect,
+                                {.path = "/images/" + pocketdock::detail::url_encode(repo + ":v1") + "/json"}, "")
                  .json();
   EXPECT_EQ(img["Config"]["Cmd"], nlohmann::json({"sleep", "123"}));
   auto opts = pdtest::sandbox_options();
@@ -240,7 +239,9 @@ TEST(Limits, InvalidOptionsFailBeforeAnyEngineCall) {
                pocketdock::InvalidArgument);
   EXPECT_THROW((void)create_new_container(bad([](O& o) { o.ports = {{.host = 80, .container = 0}}; })),
                pocketdock::InvalidArgument);
-  EXPECT_THROW((void)create_new_container(bad([](O& o) { o.volumes = {{"relative", "/x"}}; })),
+  EXPECT_THROW((void)create_new_container(bad([](O& o) {
+                 o.volumes = {{"relative", "/x"}};
+               })),
                pocketdock::InvalidArgument);
 }
 
@@ -250,7 +251,8 @@ TEST(Ports, PublishedRandomPortServesHttpOnLoopback) {
   auto opts = pdtest::sandbox_options();
   opts.ports = {{.host = 0, .container = 8080}};
   auto c = create_new_container(opts);
-  ASSERT_TRUE(c.run("mkdir -p /tmp/www && echo hello-from-pd > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www").ok());
+  ASSERT_TRUE(
+      c.run("mkdir -p /tmp/www && echo hello-from-pd > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www").ok());
   auto ports = c.ports();
   ASSERT_EQ(ports.size(), 1U);
   int host_port = ports.begin()->first;
