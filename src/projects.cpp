@@ -180,6 +180,16 @@ void prepare_instance(ContainerState& state, const CreateOptions& options) {
   write_instance_metadata(dir, metadata_of(state, "(pending)"));
 }
 
+void discard_instance(const ContainerState& state) noexcept {
+  if (state.data_path.empty()) return;
+  try {
+    auto m = read_instance_metadata(state.data_path);
+    if (m && m->container_id == "(pending)") fs::remove_all(state.data_path);
+  } catch (...) {
+    // Leaving a stale directory is harmless: doctor reports it.
+  }
+}
+
 void record_instance(const ContainerState& state) noexcept {
   if (state.data_path.empty()) return;
   try {
