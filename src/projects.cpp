@@ -34,8 +34,9 @@ bool yaml_plain_safe(const std::string& s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
   if (std::string("-?:,[]{}#&*!|>'\"%@`~").find(s.front()) != std::string::npos) return false;
   if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return false;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
   }
   return !yaml_plain_non_string(s);
 }
