@@ -153,6 +153,8 @@ TEST(Reboot, FreshRecreatesKeepingVolumesLimitsEnvAndLabels) {
   opts.mem_limit = "128m";
   opts.env = {{"KEEP_ME", "yes"}};
   opts.labels["custom.label"] = "kept";
+  opts.devices = {"/dev/zero"};
+  opts.ports = {{.host = 0, .container = 8080}};
   auto c = create_new_container(opts);
   std::string old_id = c.id();
   ASSERT_TRUE(c.run("touch /tmp/marker").ok());
@@ -170,6 +172,12 @@ TEST(Reboot, FreshRecreatesKeepingVolumesLimitsEnvAndLabels) {
   EXPECT_EQ(j["Config"]["Labels"]["custom.label"], "kept");
   EXPECT_EQ(j["Config"]["Labels"]["pocketdock.instance"], c.name());
   EXPECT_EQ(j["Config"]["Labels"]["pocketdock.test"], "true");
+  ASSERT_TRUE(j["HostConfig"]["Devices"].is_array());
+  ASSERT_EQ(j["HostConfig"]["Devices"].size(), 1U);
+  EXPECT_EQ(j["HostConfig"]["Devices"][0]["PathOnHost"], "/dev/zero");
+  auto ports = c.ports();
+  ASSERT_EQ(ports.size(), 1U);
+  EXPECT_EQ(ports.begin()->second, 8080);
 }
 
 // ----- Snapshot -----
