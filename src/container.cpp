@@ -216,10 +216,17 @@ Container create_new_container(const CreateOptions& options) {
 
   auto body = detail::container_create_body(effective, state->name, image, state->project, state->data_path,
                                             detail::iso_now());
-  std::string id = state->engine->create_container(body, state->name);
+  std::string id;
+  try {
+    id = state->engine->create_container(body, state->name);
+  } catch (...) {
+    detail::discard_instance(*state);
+    throw;
+  }
   try {
     state->engine->start_container(id);
   } catch (...) {
+    detail::discard_instance(*state);
     try {
       state->engine->remove_container(id, true);
     } catch (...) {

@@ -39,7 +39,8 @@ std::optional<double> number_at(const json& j, std::initializer_list<const char*
 double round2(double v) { return std::round(v * 100.0) / 100.0; }
 
 bool all_digits(const std::string& s) {
-  return !s.empty() && s.size() < 6 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  return !s.empty() && s.size() < 6 &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
 }
 
 // "8080/tcp" -> 8080
@@ -66,7 +67,8 @@ void collect_bindings(const json& bindings, std::map<int, int>& out) {
 
 std::optional<Timestamp> parse_timestamp(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6) return std::nullopt;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
+    return std::nullopt;
   if (y <= 1) return std::nullopt;
   std::size_t pos = static_cast<std::size_t>(consumed);
   long long micros = 0;
@@ -196,7 +198,8 @@ std::pair<std::string, std::string> split_image_reference(const std::string& ima
   if (image.empty()) throw InvalidArgument("image name must not be empty");
   std::size_t colon = image.rfind(':');
   std::size_t slash = image.rfind('/');
-  if (image.find('@') != std::string::npos) throw InvalidArgument(fmt::format("cannot commit to a digest reference {:?}", image));
+  if (image.find('@') != std::string::npos)
+    throw InvalidArgument(fmt::format("cannot commit to a digest reference {:?}", image));
   if (colon == std::string::npos || (slash != std::string::npos && colon < slash)) return {image, "latest"};
   std::string repo = image.substr(0, colon);
   std::string tag = image.substr(colon + 1);
@@ -236,7 +239,8 @@ CreateOptions create_options_from_inspect(const json& inspect) {
   const json& devices = at_path(host, {"Devices"});
   if (devices.is_array()) {
     for (const auto& d : devices) {
-      if (d.is_object() && d.contains("PathOnHost") && d["PathOnHost"].is_string()) o.devices.push_back(d["PathOnHost"]);
+      if (d.is_object() && d.contains("PathOnHost") && d["PathOnHost"].is_string())
+        o.devices.push_back(d["PathOnHost"]);
     }
   }
   const json& bindings = at_path(host, {"PortBindings"});

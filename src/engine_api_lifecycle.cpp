@@ -27,7 +27,8 @@ nlohmann::json EngineClient::container_top(const std::string& id) {
 std::string EngineClient::commit_container(const std::string& id, const std::string& repo, const std::string& tag,
                                            const std::vector<std::string>& changes, const std::string& comment,
                                            const std::string& author) {
-  ApiRequest r{.method = "POST", .path = "/commit", .query = {{"container", id}, {"repo", repo}, {"tag", tag}}, .body = "{}"};
+  ApiRequest r{
+      .method = "POST", .path = "/commit", .query = {{"container", id}, {"repo", repo}, {"tag", tag}}, .body = "{}"};
   for (const auto& c : changes) r.query.emplace_back("changes", c);
   if (!comment.empty()) r.query.emplace_back("comment", comment);
   if (!author.empty()) r.query.emplace_back("author", author);

@@ -89,9 +89,10 @@ std::string python_float(double value) {
 
 std::string history_line(const std::string& command, const ExecResult& result, const std::string& timestamp) {
   double ms = std::round(result.duration_ms() * 10.0) / 10.0;
-  return fmt::format(R"({{"type": "run", "command": {}, "exit_code": {}, "duration_ms": {}, "timed_out": {}, "timestamp": {}}})",
-                     python_json_string(command), result.exit_code, python_float(ms), result.timed_out ? "true" : "false",
-                     python_json_string(timestamp));
+  return fmt::format(
+      R"({{"type": "run", "command": {}, "exit_code": {}, "duration_ms": {}, "timed_out": {}, "timestamp": {}}})",
+      python_json_string(command), result.exit_code, python_float(ms), result.timed_out ? "true" : "false",
+      python_json_string(timestamp));
 }
 
 std::string run_log_text(const std::string& command, const ExecResult& result) {
@@ -108,7 +109,8 @@ void log_run(const std::string& data_path, const std::string& command, const Exe
   try {
     fs::path dir = logs_dir(data_path);
     {
-      std::ofstream run(dir / fmt::format("run-{}.log", safe_timestamp(started_at)), std::ios::binary | std::ios::trunc);
+      std::ofstream run(dir / fmt::format("run-{}.log", safe_timestamp(started_at)),
+                        std::ios::binary | std::ios::trunc);
       run << run_log_text(command, result);
     }
     std::ofstream history(dir / "history.jsonl", std::ios::binary | std::ios::app);
@@ -130,7 +132,9 @@ InstanceLogFile InstanceLogFile::open_detach(const std::string& data_path, const
   return f;
 }
 
-void InstanceLogFile::session_send(std::string_view command) { append(fmt::format("[{}] >>> {}\n", iso_now(), command)); }
+void InstanceLogFile::session_send(std::string_view command) {
+  append(fmt::format("[{}] >>> {}\n", iso_now(), command));
+}
 
 void InstanceLogFile::raw(std::string_view data) { append(data); }
 

@@ -87,8 +87,8 @@ void Container::reboot(bool fresh) {
     s.engine->remove_container(old_id, true);
   } catch (const ContainerNotFound&) {
   }
-  auto body = detail::container_create_body(s.create_options, s.name, s.image, s.project, s.data_path,
-                                            detail::iso_now());
+  auto body =
+      detail::container_create_body(s.create_options, s.name, s.image, s.project, s.data_path, detail::iso_now());
   std::string id = s.engine->create_container(body, s.name);
   {
     std::lock_guard lock(s.mutex);

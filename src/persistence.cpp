@@ -93,7 +93,8 @@ void destroy_container(const std::string& name, const ManageOptions& options) {
   auto engine = detail::EngineClient::connect(options.engine);
   json item = find_by_name(*engine, name, options);
   std::string id = item.value("Id", std::string());
-  std::string data_path = label_of(engine->inspect_container(id).value("Config", json::object()), "pocketdock.data-path");
+  std::string data_path =
+      label_of(engine->inspect_container(id).value("Config", json::object()), "pocketdock.data-path");
   engine->remove_container(id, true);
   std::error_code ec;
   if (!data_path.empty() && std::filesystem::is_directory(data_path, ec)) std::filesystem::remove_all(data_path, ec);

@@ -5,15 +5,15 @@
 #include <pocketdock/persistence.hpp>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <toml++/toml.h>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -34,8 +34,9 @@ bool yaml_plain_safe(const std::string& s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
   if (std::string("-?:,[]{}#&*!|>'\"%@`~").find(s.front()) != std::string::npos) return false;
   if (s.find(": ") != std::string::npos || s.find(" #") != std::string::npos) return false;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return false;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return false;
   }
   return !yaml_plain_non_string(s);
 }
@@ -46,7 +47,8 @@ bool yaml_plain_safe(const std::string& s) {
 bool yaml_plain_non_string(const std::string& s) {
   static const std::set<std::string> words{"true", "false", "yes", "no", "on", "off", "null", "~"};
   std::string lower = s;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (words.contains(lower)) return true;
   std::size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
   if (i >= s.size()) return false;
@@ -112,32 +114,37 @@ fs::path ensure_instance_dir(const fs::path& root, const std::string& name) {
 }
 
 std::string render_instance_toml(const InstanceMetadata& m) {
-  toml::table container;
-  if (!m.container_id.empty()) container.insert("id", m.container_id);
-  if (!m.name.empty()) container.insert("name", m.name);
-  if (!m.image.empty()) container.insert("image", m.image);
-  if (!m.project.empty()) container.insert("project", m.project);
-  if (!m.created_at.empty()) container.insert("created_at", m.created_at);
-  container.insert("persist", m.persist);
-  toml::table doc;
-  doc.insert("container", std::move(container));
+  // The reference's section and key order; toml++ formats (and escapes) each value.
+  std::ostringstream out;
+  auto quoted = [](const std::string& value) {
+    std::ostringstream q;
+    q << toml::toml_formatter(toml::value<std::string>(value), toml::format_flags::allow_unicode_strings);
+    return q.str();
+  };
+  auto str = [&](const char* key, const std::string& value) {
+    if (!value.empty()) out << key << " = " << quoted(value) << "\n";
+  };
+  out << "# Maintained by pocketdock. Do not edit.\n\n[container]\n";
+  str("id", m.container_id);
+  str("name", m.name);
+  str("image", m.image);
+  str("project", m.project);
+  str("created_at", m.created_at);
+  out << "persist = " << (m.persist ? "true" : "false") << "\n\n";
   if (m.mem_limit || m.cpu_percent) {
-    toml::table resources;
-    if (m.mem_limit) resources.insert("mem_limit", *m.mem_limit);
-    if (m.cpu_percent) resources.insert("cpu_percent", static_cast<std::int64_t>(*m.cpu_percent));
-    doc.insert("resources", std::move(resources));
+    out << "[resources]\n";
+    if (m.mem_limit) out << "mem_limit = " << quoted(*m.mem_limit) << "\n";
+    if (m.cpu_percent) out << "cpu_percent = " << *m.cpu_percent << "\n";
+    out << "\n";
   }
   if (!m.ports.empty()) {
-    toml::table ports;
-    for (const auto& [host, cont] : m.ports) ports.insert(std::to_string(host), static_cast<std::int64_t>(cont));
-    doc.insert("ports", std::move(ports));
+    out << "[ports]\n";
+    for (const auto& [host, cont] : m.ports) out << host << " = " << cont << "\n";
+    out << "\n";
   }
-  toml::table provenance;
-  provenance.insert("created_by", m.created_by);
-  provenance.insert("pid", static_cast<std::int64_t>(m.pid));
-  doc.insert("provenance", std::move(provenance));
-  std::ostringstream out;
-  out << "# Maintained by pocketdock. Do not edit.\n\n" << doc << "\n";
+  out << "[provenance]\n";
+  out << "created_by = " << quoted(m.created_by) << "\n";
+  out << "pid = " << m.pid << "\n";
   return out.str();
 }
 
@@ -172,6 +179,16 @@ void prepare_instance(ContainerState& state, const CreateOptions& options) {
   fs::path dir = ensure_instance_dir(*root, state.name);
   state.data_path = dir.string();
   write_instance_metadata(dir, metadata_of(state, "(pending)"));
+}
+
+void discard_instance(const ContainerState& state) noexcept {
+  if (state.data_path.empty()) return;
+  try {
+    auto m = read_instance_metadata(state.data_path);
+    if (m && m->container_id == "(pending)") fs::remove_all(state.data_path);
+  } catch (...) {
+    // Leaving a stale directory is harmless: doctor reports it.
+  }
 }
 
 void record_instance(const ContainerState& state) noexcept {
@@ -231,9 +248,7 @@ std::string get_project_name(const fs::path& root) {
   return root.filename().string();
 }
 
-fs::path instance_dir(const fs::path& root, const std::string& name) {
-  return root / kConfigDir / "instances" / name;
-}
+fs::path instance_dir(const fs::path& root, const std::string& name) { return root / kConfigDir / "instances" / name; }
 
 std::vector<std::string> list_instance_dirs(const fs::path& root) {
   std::vector<std::string> out;
@@ -306,7 +321,9 @@ std::vector<HistoryEntry> read_history(const fs::path& root, const std::optional
       if (!j.is_object()) continue;
       HistoryEntry e;
       e.instance = name;
-      auto str = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+      auto str = [&](const char* k) {
+        return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+      };
       e.type = str("type");
       e.command = str("command");
       e.timestamp = str("timestamp");
@@ -329,8 +346,10 @@ DoctorReport doctor(const DoctorOptions& options) {
   std::set<std::string> engine;
   for (const auto& item : list_containers({.engine = options.engine, .project = project})) engine.insert(item.name);
   DoctorReport r;
-  std::set_difference(engine.begin(), engine.end(), local.begin(), local.end(), std::back_inserter(r.orphaned_containers));
-  std::set_difference(local.begin(), local.end(), engine.begin(), engine.end(), std::back_inserter(r.stale_instance_dirs));
+  std::set_difference(engine.begin(), engine.end(), local.begin(), local.end(),
+                      std::back_inserter(r.orphaned_containers));
+  std::set_difference(local.begin(), local.end(), engine.begin(), engine.end(),
+                      std::back_inserter(r.stale_instance_dirs));
   std::vector<std::string> both;
   std::set_intersection(local.begin(), local.end(), engine.begin(), engine.end(), std::back_inserter(both));
   r.healthy = static_cast<int>(both.size());

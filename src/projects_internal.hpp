@@ -36,6 +36,9 @@ void write_instance_metadata(const std::filesystem::path& dir, const InstanceMet
 /// instance directory and writes `instance.toml` with id "(pending)"; sets `state.project` and
 /// `state.data_path`. Does nothing otherwise.
 void prepare_instance(ContainerState& state, const CreateOptions& options);
+/// Create failed: removes the instance directory `prepare_instance` made (its metadata still
+/// says "(pending)"), so no stale directory is left. Best effort.
+void discard_instance(const ContainerState& state) noexcept;
 /// After start (and after a fresh reboot): rewrites `instance.toml` with the real id. Best effort.
 void record_instance(const ContainerState& state) noexcept;
 

@@ -35,7 +35,9 @@ pdtest::FakeHandler not_modified() {
   };
 }
 
-void serve_list(FakeEngine& e, const std::string& body) { e.on("GET", "/containers/json", FakeEngine::json(200, body)); }
+void serve_list(FakeEngine& e, const std::string& body) {
+  e.on("GET", "/containers/json", FakeEngine::json(200, body));
+}
 
 TEST(FakeLifecycle, StopOfAStoppedContainerAnswering304DoesNotHang) {
   FakeEngine e;

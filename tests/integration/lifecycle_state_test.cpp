@@ -105,16 +105,27 @@ TEST(Info, CpuPercentOfABusyLoopUnderHalfACpu) {
   auto c = create_new_container(opts);
   ASSERT_TRUE(c.run("sh -c 'while :; do :; done' >/dev/null 2>&1 &").ok());
   std::this_thread::sleep_for(1200ms);
-  // The quota caps every reading; a host busy with other work may briefly give the loop less,
-  // so up to three readings are taken and the best one must reach the band.
-  double best = 0.0;
-  for (int attempt = 0; attempt < 3 && best < 35.0; ++attempt) {
+  // The container's own cgroup counter gives an independent figure over the same window. On a
+  // host busy with other work the loop may get less than its quota; the band is then checked on
+  // a later reading (the quota caps every reading).
+  auto usage_ns = [&] { return std::stoll(c.run("cat /sys/fs/cgroup/cpuacct/cpuacct.usage").out); };
+  bool band_checked = false;
+  for (int attempt = 0; attempt < 4 && !band_checked; ++attempt) {
+    auto t0 = std::chrono::steady_clock::now();
+    long long u0 = usage_ns();
     double cpu = c.info().cpu_percent;
-    std::cout << "[ info ] busy loop at cpu_percent=50 reads " << cpu << "%\n";
+    long long u1 = usage_ns();
+    auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    double independent = static_cast<double>(u1 - u0) / static_cast<double>(wall) * 100.0;
+    std::cout << "[ info ] busy loop at cpu_percent=50: info() " << cpu << "%, cgroup counter " << independent << "%\n";
     EXPECT_LE(cpu, 65.0);
-    best = std::max(best, cpu);
+    EXPECT_NEAR(cpu, independent, 20.0);  // the windows differ by the two execs around info()
+    if (independent >= 35.0) {
+      EXPECT_GE(cpu, 35.0);
+      band_checked = true;
+    }
   }
-  EXPECT_GE(best, 35.0);
+  if (!band_checked) std::cout << "[ info ] WARNING: the host never gave the loop 35% of a CPU; band not reached\n";
 }
 
 TEST(Info, IdleContainerUsesLittleCpu) {
@@ -136,14 +147,14 @@ TEST(Reboot, InPlaceKeepsFilesystemAndId) {
 
 TEST(Reboot, FreshRecreatesKeepingVolumesLimitsEnvAndLabels) {
   TempHostDir host;
-  {
-    std::ofstream(host.path / "seen.txt") << "from-host";
-  }
+  { std::ofstream(host.path / "seen.txt") << "from-host"; }
   auto opts = pdtest::sandbox_options();
   opts.volumes = {{host.path.string(), "/mnt/shared"}};
   opts.mem_limit = "128m";
   opts.env = {{"KEEP_ME", "yes"}};
   opts.labels["custom.label"] = "kept";
+  opts.devices = {"/dev/zero"};
+  opts.ports = {{.host = 0, .container = 8080}};
   auto c = create_new_container(opts);
   std::string old_id = c.id();
   ASSERT_TRUE(c.run("touch /tmp/marker").ok());
@@ -161,6 +172,12 @@ TEST(Reboot, FreshRecreatesKeepingVolumesLimitsEnvAndLabels) {
   EXPECT_EQ(j["Config"]["Labels"]["custom.label"], "kept");
   EXPECT_EQ(j["Config"]["Labels"]["pocketdock.instance"], c.name());
   EXPECT_EQ(j["Config"]["Labels"]["pocketdock.test"], "true");
+  ASSERT_TRUE(j["HostConfig"]["Devices"].is_array());
+  ASSERT_EQ(j["HostConfig"]["Devices"].size(), 1U);
+  EXPECT_EQ(j["HostConfig"]["Devices"][0]["PathOnHost"], "/dev/zero");
+  auto ports = c.ports();
+  ASSERT_EQ(ports.size(), 1U);
+  EXPECT_EQ(ports.begin()->second, 8080);
 }
 
 // ----- Snapshot -----
@@ -170,13 +187,14 @@ TEST(Reboot, SnapshotWithChangesSetsCmdEnvWorkdir) {
   ASSERT_TRUE(c.run("mkdir -p /tmp/work && echo snap > /tmp/snapshot-marker").ok());
   std::string repo = pdtest::unique_name("pdtest-snap");
   ImageGuard guard(repo + ":v1");
-  std::string image_id = c.snapshot(repo + ":v1", {.changes = {R"(CMD ["sleep","123"])", "ENV SNAP_VAR=snapped",
-                                                               "WORKDIR /tmp/work"},
-                                                   .comment = "pocketdock test",
-                                                   .author = "pdtest"});
+  std::string image_id =
+      c.snapshot(repo + ":v1", {.changes = {R"(CMD ["sleep","123"])", "ENV SNAP_VAR=snapped", "WORKDIR /tmp/work"},
+                                .comment = "pocketdock test",
+                                .author = "pdtest"});
   EXPECT_FALSE(image_id.empty());
-  auto img = raw_engine()->call_checked(pocketdock::detail::ApiOp::image_inspect,
-                                        {.path = "/images/" + pocketdock::detail::url_encode(repo + ":v1") + "/json"}, "")
+  auto img = raw_engine()
+                 ->call_checked(pocketdock::detail::ApiOp::image_inspect,
+                                {.path = "/images/" + pocketdock::detail::url_encode(repo + ":v1") + "/json"}, "")
                  .json();
   EXPECT_EQ(img["Config"]["Cmd"], nlohmann::json({"sleep", "123"}));
   auto opts = pdtest::sandbox_options();
@@ -229,17 +247,34 @@ TEST(Limits, InvalidOptionsFailBeforeAnyEngineCall) {
                pocketdock::InvalidArgument);
   EXPECT_THROW((void)create_new_container(bad([](O& o) { o.ports = {{.host = 80, .container = 0}}; })),
                pocketdock::InvalidArgument);
-  EXPECT_THROW((void)create_new_container(bad([](O& o) { o.volumes = {{"relative", "/x"}}; })),
+  EXPECT_THROW((void)create_new_container(bad([](O& o) {
+                 o.volumes = {{"relative", "/x"}};
+               })),
                pocketdock::InvalidArgument);
 }
 
 // ----- Ports and create options -----
 
+int http_get(int port, std::string& body) {
+  httplib::Client http("127.0.0.1", port);
+  http.set_connection_timeout(5);
+  http.set_read_timeout(5);
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (auto res = http.Get("/index.html")) {
+      body = res->body;
+      return res->status;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return 0;
+}
+
 TEST(Ports, PublishedRandomPortServesHttpOnLoopback) {
   auto opts = pdtest::sandbox_options();
   opts.ports = {{.host = 0, .container = 8080}};
   auto c = create_new_container(opts);
-  ASSERT_TRUE(c.run("mkdir -p /tmp/www && echo hello-from-pd > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www").ok());
+  ASSERT_TRUE(
+      c.run("mkdir -p /tmp/www && echo hello-from-pd > /tmp/www/index.html && busybox httpd -p 8080 -h /tmp/www").ok());
   auto ports = c.ports();
   ASSERT_EQ(ports.size(), 1U);
   int host_port = ports.begin()->first;
@@ -248,21 +283,24 @@ TEST(Ports, PublishedRandomPortServesHttpOnLoopback) {
   EXPECT_EQ(c.info().ports, ports);
   auto j = raw_engine()->inspect_container(c.id());
   EXPECT_EQ(j["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostIp"], "127.0.0.1");
-  httplib::Client http("127.0.0.1", host_port);
-  http.set_connection_timeout(5);
-  http.set_read_timeout(5);
-  int status = 0;
   std::string body;
-  for (int attempt = 0; attempt < 20 && status != 200; ++attempt) {
-    if (auto res = http.Get("/index.html")) {
-      status = res->status;
-      body = res->body;
-    } else {
-      std::this_thread::sleep_for(100ms);
-    }
-  }
-  EXPECT_EQ(status, 200);
+  EXPECT_EQ(http_get(host_port, body), 200);
   EXPECT_EQ(body, "hello-from-pd\n");
+}
+
+TEST(Ports, AnExplicitHostAddressIsUsed) {
+  // Only the binding is checked: tests connect to 127.0.0.1 only, and Podman's netavark does not
+  // forward loopback traffic to a port bound to all addresses.
+  auto opts = pdtest::sandbox_options();
+  opts.ports = {{.host = 0, .container = 8080, .host_ip = "0.0.0.0"}};
+  auto c = create_new_container(opts);
+  auto j = raw_engine()->inspect_container(c.id());
+  std::string ip = j["NetworkSettings"]["Ports"]["8080/tcp"][0]["HostIp"].get<std::string>();
+  EXPECT_TRUE(ip == "0.0.0.0" || ip.empty()) << ip;
+  auto ports = c.ports();
+  ASSERT_EQ(ports.size(), 1U);
+  EXPECT_GT(ports.begin()->first, 0);
+  EXPECT_EQ(ports.begin()->second, 8080);
 }
 
 TEST(Ports, NetworkOffLeavesOnlyLoopback) {

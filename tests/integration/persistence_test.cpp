@@ -347,6 +347,17 @@ TEST(Projects, AProjectMadeByThePythonLibraryWorksAndDoctorReportsDrift) {
   EXPECT_THROW((void)pocketdock::doctor({.project_root = dir.path / "nope"}), pocketdock::ProjectNotInitialized);
 }
 
+TEST(Projects, AFailedCreateLeavesNoInstanceDir) {
+  TempDir dir;
+  fs::path root = pocketdock::init_project(dir.path, pdtest::unique_name("failproj"));
+  CwdGuard cwd(root);
+  auto o = pdtest::sandbox_options();
+  o.persist = true;
+  o.image = "pocketdock/nonexistent-image-xyz-12345";
+  EXPECT_THROW((void)create_new_container(o), pocketdock::ImageNotFound);
+  EXPECT_TRUE(pocketdock::list_instance_dirs(root).empty());
+}
+
 TEST(Projects, PersistentOutsideAProjectHasNoInstanceDir) {
   TempDir dir;
   CwdGuard cwd(dir.path);

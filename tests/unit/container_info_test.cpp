@@ -41,7 +41,8 @@ const json kPodmanStatsLater = json::parse(R"({"read": "2026-12-01T13:13:55.2960
   "cpu_stats": {"cpu_usage": {"total_usage": 304304854}}, "memory_stats": {"usage": 44040192, "limit": 268435456},
   "pids_stats": {"current": 3}})");
 
-const json kDockerStats = json::parse(R"({"read": "2026-12-01T13:14:03.119733703Z", "preread": "2026-12-01T13:14:02.119733703Z",
+const json kDockerStats =
+    json::parse(R"({"read": "2026-12-01T13:14:03.119733703Z", "preread": "2026-12-01T13:14:02.119733703Z",
   "cpu_stats": {"cpu_usage": {"total_usage": 540549142}, "system_cpu_usage": 1852310000000, "online_cpus": 2},
   "precpu_stats": {"cpu_usage": {"total_usage": 40549142}, "system_cpu_usage": 1850310000000, "online_cpus": 2},
   "memory_stats": {"usage": 10485760, "limit": 25276026880, "stats": {"total_inactive_file": 4194304}},
@@ -66,7 +67,7 @@ TEST(Timestamp, ParsesNanosecondsZuluAndOffsets) {
 TEST(ContainerInfoParse, PodmanRunningWithTwoSamples) {
   auto cpu = cpu_percent_between(kPodmanStats, kPodmanStatsLater);
   ASSERT_TRUE(cpu);
-  EXPECT_DOUBLE_EQ(*cpu, 50.0);  // 0.25 s of CPU in 0.5 s of wall clock
+  EXPECT_DOUBLE_EQ(*cpu, 50.0);                 // 0.25 s of CPU in 0.5 s of wall clock
   EXPECT_FALSE(previous_sample(kPodmanStats));  // Podman leaves precpu empty
   auto now = *parse_timestamp("2026-12-01T13:14:03.607180617Z");
   auto info = build_container_info(kPodmanInspect, &kPodmanStatsLater, cpu, &kPodmanTop, "n1", now);
@@ -122,7 +123,8 @@ TEST(ContainerInfoParse, StoppedContainerHasEmptyUsage) {
 }
 
 TEST(ContainerInfoParse, DefaultsForEmptyInspect) {
-  auto info = build_container_info(json::object(), nullptr, std::nullopt, nullptr, "x", std::chrono::system_clock::now());
+  auto info =
+      build_container_info(json::object(), nullptr, std::nullopt, nullptr, "x", std::chrono::system_clock::now());
   EXPECT_EQ(info.status, "unknown");
   EXPECT_EQ(info.created_at, Timestamp{});
 }

@@ -106,7 +106,7 @@ TEST_F(TempDir, InstanceTomlIsValidEscapedAndReadable) {
   m.pid = 1234;
   std::string text = detail::render_instance_toml(m);
   EXPECT_EQ(text.rfind("# Maintained by pocketdock. Do not edit.\n\n", 0), 0U) << text;
-  EXPECT_NE(text.find(R"(project = 'we"ird\proj')"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(project = "we\"ird\\proj")"), std::string::npos) << text;
   auto doc = toml::parse(text);
   EXPECT_EQ(doc["container"]["project"].value_or(std::string()), R"(we"ird\proj)");
   EXPECT_EQ(doc["container"]["id"].value_or(std::string()), "abc");
@@ -124,6 +124,27 @@ TEST_F(TempDir, InstanceTomlIsValidEscapedAndReadable) {
   EXPECT_EQ(back->ports, m.ports);
   EXPECT_EQ(back->cpu_percent, 50);
   EXPECT_EQ(back->created_by, m.created_by);
+}
+
+TEST(InstanceToml, MatchesTheReferenceLayout) {
+  InstanceMetadata m{.container_id = "abc",
+                     .name = "pd-1",
+                     .image = "img",
+                     .project = "p",
+                     .created_at = "2026-02-09T12:34:56.123456+00:00",
+                     .persist = true,
+                     .mem_limit = "256m",
+                     .cpu_percent = 50,
+                     .ports = {{8080, 80}, {9000, 90}},
+                     .created_by = "prog run",
+                     .pid = 1234};
+  EXPECT_EQ(detail::render_instance_toml(m),
+            "# Maintained by pocketdock. Do not edit.\n\n"
+            "[container]\nid = \"abc\"\nname = \"pd-1\"\nimage = \"img\"\nproject = \"p\"\n"
+            "created_at = \"2026-02-09T12:34:56.123456+00:00\"\npersist = true\n\n"
+            "[resources]\nmem_limit = \"256m\"\ncpu_percent = 50\n\n"
+            "[ports]\n8080 = 80\n9000 = 90\n\n"
+            "[provenance]\ncreated_by = \"prog run\"\npid = 1234\n");
 }
 
 TEST_F(TempDir, InstanceTomlWithoutLimitsHasNoResourcesSection) {
@@ -158,9 +179,10 @@ TEST(HistoryLine, MatchesPythonJsonDumps) {
             R"({"type": "run", "command": "echo hello", "exit_code": 0, "duration_ms": 12.3, "timed_out": false, )"
             R"("timestamp": "2026-02-10T14:30:00.123456+00:00"})");
   ExecResult t{.exit_code = -1, .duration = Milliseconds(1000.0), .timed_out = true};
-  EXPECT_EQ(detail::history_line("say \"hi\"\\\n\t\xc3\xa9\xf0\x9f\x9a\x80", t, "ts"),
-            R"({"type": "run", "command": "say \"hi\"\\\n\t\u00e9\ud83d\ude80", "exit_code": -1, "duration_ms": 1000.0, )"
-            R"("timed_out": true, "timestamp": "ts"})");
+  EXPECT_EQ(
+      detail::history_line("say \"hi\"\\\n\t\xc3\xa9\xf0\x9f\x9a\x80", t, "ts"),
+      R"({"type": "run", "command": "say \"hi\"\\\n\t\u00e9\ud83d\ude80", "exit_code": -1, "duration_ms": 1000.0, )"
+      R"("timed_out": true, "timestamp": "ts"})");
   EXPECT_EQ(detail::python_float(5.0), "5.0");
   EXPECT_EQ(detail::python_float(0.1), "0.1");
   EXPECT_EQ(detail::python_json_string("\x01\x7f"), R"("\u0001\u007f")");
@@ -172,7 +194,8 @@ TEST(RunLog, ReferenceLayout) {
   EXPECT_EQ(detail::run_log_text("echo hello", r),
             "# command: echo hello\n# exit_code: 0\n# duration_ms: 3.2\n# timed_out: False\n\n--- stdout ---\nhello\n");
   ExecResult e{.exit_code = 1, .out = "", .err = "bad", .timed_out = true};
-  EXPECT_EQ(detail::run_log_text("x", e), "# command: x\n# exit_code: 1\n# duration_ms: 0.0\n# timed_out: True\n\n--- stderr ---\nbad");
+  EXPECT_EQ(detail::run_log_text("x", e),
+            "# command: x\n# exit_code: 1\n# duration_ms: 0.0\n# timed_out: True\n\n--- stderr ---\nbad");
 }
 
 TEST_F(TempDir, LogRunWritesRunLogAndHistoryThatReadHistoryParses) {
@@ -217,8 +240,6 @@ TEST_F(TempDir, SessionAndDetachLogs) {
   EXPECT_EQ(d.path().filename().string().rfind("detach-", 0), 0U);
 }
 
-TEST_F(TempDir, DoctorNeedsAProject) {
-  EXPECT_THROW((void)doctor({.project_root = root_}), ProjectNotInitialized);
-}
+TEST_F(TempDir, DoctorNeedsAProject) { EXPECT_THROW((void)doctor({.project_root = root_}), ProjectNotInitialized); }
 
 }  // namespace
