@@ -105,9 +105,8 @@ TEST(Info, CpuPercentOfABusyLoopUnderHalfACpu) {
   auto c = create_new_container(opts);
   ASSERT_TRUE(c.run("sh -c 'while :; do :; done' >/dev/null 2>&1 &").ok());
   std::this_thread::sleep_for(1200ms);
-  // The container's own cgroup counter gives an independent figure over the same window. On a
-  // host busy with other work the loop may get less than its quota; the band is then checked on
-  // a later reading (the quota caps every reading).
+  // The container's own cgroup counter gives an independent figure over the same window. This
+  // test runs alone (ctest RUN_SERIAL), so the loop gets its quota; a reading below it is retried.
   auto usage_ns = [&] { return std::stoll(c.run("cat /sys/fs/cgroup/cpuacct/cpuacct.usage").out); };
   bool band_checked = false;
   for (int attempt = 0; attempt < 4 && !band_checked; ++attempt) {
@@ -125,7 +124,7 @@ TEST(Info, CpuPercentOfABusyLoopUnderHalfACpu) {
       band_checked = true;
     }
   }
-  if (!band_checked) std::cout << "[ info ] WARNING: the host never gave the loop 35% of a CPU; band not reached\n";
+  EXPECT_TRUE(band_checked) << "no reading of the 50%-limited busy loop reached 35%";
 }
 
 TEST(Info, IdleContainerUsesLittleCpu) {
