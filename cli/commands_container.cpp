@@ -117,7 +117,8 @@ int detach_command(Container& c, const std::string& line, const RunArgs& a) {
   print_success(fmt::format("Process started (detach ID: {}, PID {})", id, pid));
   print_line(fmt::format("Output (stdout and stderr): {}:{}", a.container, log));
   print_line(fmt::format("Read it back:       pocketdock run {} cat {}", a.container, log));
-  print_line(fmt::format("Exit code when done: pocketdock run {} cat /tmp/.pocketdock/detach-{}.exit", a.container, id));
+  print_line(
+      fmt::format("Exit code when done: pocketdock run {} cat /tmp/.pocketdock/detach-{}.exit", a.container, id));
   return 0;
 }
 
@@ -208,11 +209,12 @@ void register_container_commands(CLI::App& app, CliState& state) {
     cmd->add_option("--max-output", a->max_output, "Cap on stdout+stderr bytes kept.")->capture_default_str();
     cmd->add_option("--lang", a->lang, "Language: 'python' runs the command with python3 -c.");
     cmd->add_flag("--stream", a->stream, "Print the output as it arrives (exit code passed through too).");
-    cmd->add_flag("--detach", a->detach,
-                  "Start the command in the background and return. It keeps running after the CLI exits; "
-                  "its stdout+stderr go to /tmp/.pocketdock/detach-<ID>.log in the container and its exit "
-                  "code to /tmp/.pocketdock/detach-<ID>.exit. Read them back with "
-                  "'pocketdock run CONTAINER cat /tmp/.pocketdock/detach-<ID>.log'.");
+    cmd->add_flag("--detach", a->detach, "Start the command in the background and return (see below).");
+    cmd->footer(
+        "--detach: the command keeps running after the CLI exits. Its stdout and stderr go to "
+        "/tmp/.pocketdock/detach-ID.log in the container, and its exit code to /tmp/.pocketdock/detach-ID.exit "
+        "when it ends; the CLI prints the ID. Read them back with\n"
+        "  pocketdock run CONTAINER cat /tmp/.pocketdock/detach-ID.log");
     cmd->callback([&state, a] { state.exit_code = run_command(state, *a); });
   }
   for (bool to_host : {false, true}) {

@@ -57,13 +57,15 @@ int info_command(CliState& state, const std::string& name, bool json) {
                                   {"Name:   " + info.name},
                                   {"Status: " + info.status},
                                   {"Image:  " + info.image}};
-  if (!info.memory_usage.empty()) lines.push_back({fmt::format("Memory: {} / {}", info.memory_usage, info.memory_limit)});
+  if (!info.memory_usage.empty())
+    lines.push_back({fmt::format("Memory: {} / {}", info.memory_usage, info.memory_limit)});
   if (info.cpu_percent > 0) lines.push_back({fmt::format("CPU:    {:.1f}%", info.cpu_percent)});
   if (info.pids != 0) lines.push_back({fmt::format("PIDs:   {}", info.pids)});
   if (!info.ip_address.empty()) lines.push_back({"IP:     " + info.ip_address});
   if (!info.ports.empty()) {
     std::string ports;
-    for (const auto& [host, cont] : info.ports) ports += fmt::format("{}{}->{}/tcp", ports.empty() ? "" : ", ", host, cont);
+    for (const auto& [host, cont] : info.ports)
+      ports += fmt::format("{}{}->{}/tcp", ports.empty() ? "" : ", ", host, cont);
     lines.push_back({"Ports:  " + ports});
   }
   print_panel(name, lines);

@@ -40,7 +40,8 @@ int status_command(const CliState& state, bool json) {
   ManageOptions mo = state.global.manage();
   mo.project = project;
   auto items = list_containers(mo);
-  auto running = std::count_if(items.begin(), items.end(), [](const ContainerListItem& i) { return i.status == "running"; });
+  auto running =
+      std::count_if(items.begin(), items.end(), [](const ContainerListItem& i) { return i.status == "running"; });
   auto total = static_cast<long>(items.size());
   if (json) {
     print_json({{"project", project},
@@ -51,10 +52,11 @@ int status_command(const CliState& state, bool json) {
                 {"stopped", total - running}});
     return 0;
   }
-  print_panel("Project Status", {{"Project:    " + project},
-                                 {"Root:       " + root.string()},
-                                 {fmt::format("Instances:  {}", dirs.size())},
-                                 {fmt::format("Containers: {} ({} running, {} stopped)", total, running, total - running)}});
+  print_panel("Project Status",
+              {{"Project:    " + project},
+               {"Root:       " + root.string()},
+               {fmt::format("Instances:  {}", dirs.size())},
+               {fmt::format("Containers: {} ({} running, {} stopped)", total, running, total - running)}});
   return 0;
 }
 

@@ -46,9 +46,10 @@ int run_program(const std::vector<std::string>& args) {
 
 int interactive_shell(Container& c) {
   std::string url = "unix://" + c.socket_path();
-  std::vector<std::string> base = c.engine().kind == EngineKind::podman
-                                      ? std::vector<std::string>{"podman", "--remote", "--url", url, "exec", "-it", c.id()}
-                                      : std::vector<std::string>{"docker", "-H", url, "exec", "-it", c.id()};
+  std::vector<std::string> base =
+      c.engine().kind == EngineKind::podman
+          ? std::vector<std::string>{"podman", "--remote", "--url", url, "exec", "-it", c.id()}
+          : std::vector<std::string>{"docker", "-H", url, "exec", "-it", c.id()};
   auto with = [&](const char* shell) {
     auto v = base;
     v.emplace_back(shell);
@@ -88,11 +89,11 @@ int shell_command(CliState& state, const std::string& name) {
 
 void register_shell_command(CLI::App& app, CliState& state) {
   auto name = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand(
-      "shell",
-      "Open a shell in a container (bash, else sh). On a terminal it is interactive (through the podman or "
-      "docker CLI); otherwise the shell reads its commands from stdin, e.g. echo 'ls' | pocketdock shell C. "
-      "Exits with the shell's exit code.");
+  auto* cmd = app.add_subcommand("shell", "Open a shell in a container (bash, else sh); exits with its exit code.");
+  cmd->footer(
+      "On a terminal the shell is interactive (run through 'podman --remote --url unix://SOCKET exec -it' or "
+      "'docker -H unix://SOCKET exec -it', so that CLI must be installed). Otherwise the shell reads its "
+      "commands from stdin, e.g.  echo 'cd /tmp && ls' | pocketdock shell CONTAINER");
   cmd->add_option("container", *name, "Container name.")->required();
   cmd->callback([&state, name] { state.exit_code = shell_command(state, *name); });
 }

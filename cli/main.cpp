@@ -61,7 +61,8 @@ ErrorPresentation present(const PocketDockError& e, const std::string& target) {
   }
   if (const auto* nr = dynamic_cast<const ContainerNotRunning*>(&e); nr != nullptr) {
     // Commands never start a container as a side effect: say how to start it.
-    return {"Container Not Running", fmt::format("Start it first: pocketdock resume {}", target.empty() ? nr->container_id() : target)};
+    return {"Container Not Running",
+            fmt::format("Start it first: pocketdock resume {}", target.empty() ? nr->container_id() : target)};
   }
   if (const auto* img = dynamic_cast<const ImageNotFound*>(&e); img != nullptr) {
     std::string profile = profile_for_image(img->image());

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <string>
+#include <thread>
 
 int main() {
   using namespace std::chrono_literals;
@@ -38,13 +39,16 @@ int main() {
     auto job = sandbox.spawn("for i in 1 2 3; do echo tick $i; sleep 0.2; done; echo warn >&2; exit 2");
     fmt::print("started {} (running: {})\n", job.id().substr(0, 12), job.is_running());
     auto result = job.wait(10s);
-    auto peeked = job.peek();  // left in the buffer
+    auto peeked = job.peek();   // left in the buffer
     auto drained = job.read();  // taken out of the buffer
     fmt::print("job exit {}; buffer had stdout {:?} stderr {:?}; after read() {} bytes remain\n", result.exit_code,
                drained.out, drained.err, job.buffer_size());
 
-    // A server that would run forever: kill it (and its children).
-    auto forever = sandbox.spawn("sleep 600");
+    // A server that would run forever: once it is up (it says so), kill it and its children.
+    auto forever = sandbox.spawn("echo ready; exec sleep 600");
+    for (int i = 0; i < 100 && forever.peek().out.find("ready") == std::string::npos; ++i) {
+      std::this_thread::sleep_for(50ms);
+    }
     bool was_running = forever.is_running();
     forever.kill();
     auto killed = forever.wait(10s);
@@ -53,7 +57,7 @@ int main() {
 
     std::lock_guard lock(mu);
     bool ok = result.exit_code == 2 && peeked == drained && drained.out == "tick 1\ntick 2\ntick 3\n" &&
-              drained.err == "warn\n" && job.buffer_size() == 0 && seen == "tick 1\ntick 2\ntick 3\n" &&
+              drained.err == "warn\n" && job.buffer_size() == 0 && seen == "tick 1\ntick 2\ntick 3\nready\n" &&
               was_running && !forever.is_running() && exits == 2;
     return ok ? 0 : 1;
   } catch (const pocketdock::PocketDockError& e) {

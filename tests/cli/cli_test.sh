@@ -303,6 +303,11 @@ case $case in
     check "runs bash where the image has it" grep -q bash "$work/sh.err"
     printf 'echo before\nexit 7\necho never\n' | pd shell "$name" >"$work/sh7.out"; expect_rc 7 $? "shell exits with the shell's code"
     check "stops at exit" test "$(cat "$work/sh7.out")" = before
+    if command -v script >/dev/null; then  # a pseudo-terminal: the interactive form (engine CLI exec -it)
+      (sleep 2; printf 'echo "tty:$0"; exit 3\n') | timeout 60 script -qec "'$bin' shell '$name'" /dev/null >"$work/tty.out" 2>&1
+      expect_rc 3 "${PIPESTATUS[1]}" "interactive shell on a terminal"
+      check "runs bash on the terminal" grep -q "tty:/bin/bash" "$work/tty.out"
+    fi
     api POST "/containers/$name/stop?t=0" >/dev/null
     echo true | pd shell "$name" >/dev/null 2>&1; expect_rc 1 $? "shell on a stopped container fails"
     check "and does not start it" test "$(running "$name")" = false
