@@ -94,7 +94,7 @@ struct RunArgs {
 // CLI. The command is a positional parameter of a fixed script: it is never spliced into
 // another quoted string. $1 command, $2 id, $3 lang.
 constexpr const char* kDetachScript =
-    "d=/tmp/.pocketdock; mkdir -p \"$d\" || exit 1\n"
+    "d=/tmp/.pocketdock; mkdir -p -m 1777 \"$d\" || exit 1\n"
     "log=\"$d/detach-$2.log\"; code=\"$d/detach-$2.exit\"\n"
     "( if [ \"$3\" = python ]; then python3 -c \"$1\"; else sh -c \"$1\"; fi; echo $? >\"$code\" ) "
     ">\"$log\" 2>&1 </dev/null &\n"
@@ -115,10 +115,10 @@ int detach_command(Container& c, const std::string& line, const RunArgs& a) {
   std::string pid = r.out.substr(0, r.out.find('\n'));
   std::string log = fmt::format("/tmp/.pocketdock/detach-{}.log", id);
   print_success(fmt::format("Process started (detach ID: {}, PID {})", id, pid));
-  print_line(fmt::format("Output (stdout and stderr): {}:{}", a.container, log));
-  print_line(fmt::format("Read it back:       pocketdock run {} cat {}", a.container, log));
-  print_line(
-      fmt::format("Exit code when done: pocketdock run {} cat /tmp/.pocketdock/detach-{}.exit", a.container, id));
+  print_line(fmt::format("Output:    {}:{} (stdout and stderr)", a.container, log));
+  print_line(fmt::format("Read it:   pocketdock run {} cat {}", a.container, log));
+  print_line(fmt::format("Exit code: pocketdock run {} cat /tmp/.pocketdock/detach-{}.exit (once it has ended)",
+                         a.container, id));
   return 0;
 }
 
