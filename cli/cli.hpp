@@ -3,6 +3,7 @@
 // chose, usage errors, and the registration function of each command group (one file each).
 
 #include <pocketdock/options.hpp>
+#include <pocketdock/persistence.hpp>
 
 #include <map>
 #include <stdexcept>
@@ -21,12 +22,16 @@ struct GlobalOptions {
 
   /// The engine options every command passes to the library.
   [[nodiscard]] EngineOptions engine() const { return {.socket = socket}; }
+  /// The options of the by-name management calls.
+  [[nodiscard]] ManageOptions manage() const { return {.engine = engine()}; }
 };
 
 /// What the running command decided; main() returns `exit_code`.
 struct CliState {
   GlobalOptions global;
   int exit_code = 0;
+  /// The container the command works on, for error suggestions ("pocketdock resume NAME").
+  std::string target;
 };
 
 /// A command line that is wrong in a way the parser cannot see (Click's UsageError): printed
@@ -46,7 +51,10 @@ class UsageError : public std::runtime_error {
 [[nodiscard]] std::map<std::string, std::string> extra_labels();
 
 // Command groups. Each registers its subcommands on `app`; their callbacks set `state.exit_code`.
-void register_container_commands(CLI::App& app, CliState& state);  // create, run, shutdown
+void register_container_commands(CLI::App& app, CliState& state);  // create, run, push, pull, shutdown
+void register_manage_commands(CLI::App& app, CliState& state);     // list, info, stop, resume, reboot, snapshot, prune
+void register_project_commands(CLI::App& app, CliState& state);    // init, status, logs, doctor
+void register_shell_command(CLI::App& app, CliState& state);       // shell
 void register_image_commands(CLI::App& app, CliState& state);      // profiles, build, export, import
 void register_help_commands(CLI::App& app, CliState& state);       // quickstart
 

@@ -1,53 +1,30 @@
-// Commands on containers: create, run, shutdown.
+// Commands on containers: create, run (blocking, --stream, --detach), push, pull, shutdown.
+// Commands on a named container use attach_container, so they never start it.
 #include "cli.hpp"
-#include "container_lookup.hpp"
-#include "exec.hpp"
 #include "output.hpp"
 
 #include <pocketdock/container.hpp>
+#include <pocketdock/persistence.hpp>
 
 #include <CLI/CLI.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <random>
 
 namespace pocketdock::cli {
 namespace {
 
 bool all_digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
-}
-
-std::string short_id(const std::string& id) {
-  std::string_view v(id);
-  if (v.rfind("sha256:", 0) == 0) v.remove_prefix(7);
-  return std::string(v.substr(0, 12));
-}
-
-void write_output(std::FILE* f, const std::string& data) {
-  if (data.empty()) return;
-  std::fwrite(data.data(), 1, data.size(), f);
-  if (data.back() != '\n') std::fputc('\n', f);
-  std::fflush(f);
-}
-
-// `[y/N]` prompt on stdin: only "y" (trimmed, any case) confirms.
-bool confirm(const std::string& question) {
-  std::fputs((question + " [y/N]: ").c_str(), stdout);
-  std::fflush(stdout);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) answer.clear();
-  auto first = answer.find_first_not_of(" \t\r");
-  auto last = answer.find_last_not_of(" \t\r");
-  answer = first == std::string::npos ? std::string() : answer.substr(first, last - first + 1);
-  return answer == "y" || answer == "Y";
 }
 
 struct CreateArgs {
@@ -109,35 +86,94 @@ struct RunArgs {
   std::optional<int> timeout;
   std::size_t max_output = kDefaultMaxOutput;
   std::string lang;
+  bool stream = false;
+  bool detach = false;
 };
 
-int run_command(const CliState& state, const RunArgs& a) {
-  FoundContainer found = find_container(a.container, state.global.engine());
+// Starts the user's command in the background with its output in a file, so it outlives the
+// CLI. The command is a positional parameter of a fixed script: it is never spliced into
+// another quoted string. $1 command, $2 id, $3 lang.
+constexpr const char* kDetachScript =
+    "d=/tmp/.pocketdock; mkdir -p -m 1777 \"$d\" || exit 1\n"
+    "log=\"$d/detach-$2.log\"; code=\"$d/detach-$2.exit\"\n"
+    "( if [ \"$3\" = python ]; then python3 -c \"$1\"; else sh -c \"$1\"; fi; echo $? >\"$code\" ) "
+    ">\"$log\" 2>&1 </dev/null &\n"
+    "echo $!\n";
+
+std::string random_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:04x}", rd(), rd() & 0xFFFFU);
+}
+
+int detach_command(Container& c, const std::string& line, const RunArgs& a) {
+  std::string id = random_id();
+  ExecResult r = c.run(Command::argv({"sh", "-c", kDetachScript, "pocketdock-detach", line, id, a.lang}),
+                       {.timeout = std::chrono::seconds(30)});
+  if (r.exit_code != 0) {
+    throw PocketDockError(fmt::format("could not start the detached command: {}", r.err.empty() ? r.out : r.err));
+  }
+  std::string pid = r.out.substr(0, r.out.find('\n'));
+  std::string log = fmt::format("/tmp/.pocketdock/detach-{}.log", id);
+  print_success(fmt::format("Process started (detach ID: {}, PID {})", id, pid));
+  print_line(fmt::format("Output:    {}:{} (stdout and stderr)", a.container, log));
+  print_line(fmt::format("Read it:   pocketdock run {} cat {}", a.container, log));
+  print_line(fmt::format("Exit code: pocketdock run {} cat /tmp/.pocketdock/detach-{}.exit (once it has ended)",
+                         a.container, id));
+  return 0;
+}
+
+int run_command(CliState& state, const RunArgs& a) {
+  state.target = a.container;
+  ManageOptions mo = state.global.manage();
+  Container c = attach_container(a.container, mo);
   std::string line;
   for (const auto& w : a.command) line += (line.empty() ? "" : " ") + w;  // joined with spaces, no quoting
+  if (a.detach && !a.stream) return detach_command(c, line, a);
   RunOptions o;
   if (a.timeout) o.timeout = std::chrono::seconds(*a.timeout);
   o.max_output = a.max_output;
   o.lang = a.lang;
-  ExecResult r = detail::run_to_completion(*found.engine, found.id, Command(line), o, std::chrono::seconds(30));
-  write_output(stdout, r.out);
-  write_output(stderr, r.err);
+  ExecResult r;
+  if (a.stream) {
+    ExecStream s = c.stream(Command(line), o);
+    for (const StreamChunk& chunk : s) {
+      std::FILE* f = chunk.stream == OutputStream::out ? stdout : stderr;
+      std::fwrite(chunk.data.data(), 1, chunk.data.size(), f);
+      std::fflush(f);
+    }
+    r = s.result();
+  } else {
+    r = c.run(Command(line), o);
+    write_output(stdout, r.out);
+    write_output(stderr, r.err);
+  }
   // The shell's view of an exit status: -1 (timeout, unknown) becomes 255.
   return static_cast<int>(static_cast<unsigned>(r.exit_code) & 0xFFU);
 }
 
-int shutdown_command(const CliState& state, const std::string& name, bool yes) {
+int push_command(CliState& state, const std::string& name, const std::string& src, const std::string& dst) {
+  state.target = name;
+  Container c = attach_container(name, state.global.manage());
+  c.push(src, dst);
+  print_success(fmt::format("Copied {} -> {}:{}", src, name, dst));
+  return 0;
+}
+
+int pull_command(CliState& state, const std::string& name, const std::string& src, const std::string& dst) {
+  state.target = name;
+  Container c = attach_container(name, state.global.manage());
+  c.pull(src, dst);
+  print_success(fmt::format("Copied {}:{} -> {}", name, src, dst));
+  return 0;
+}
+
+int shutdown_command(CliState& state, const std::string& name, bool yes) {
   if (!yes && !confirm(fmt::format("Shutdown and remove container '{}'?", name))) {
     print_line("Aborted.");
     return 0;
   }
-  FoundContainer found = find_container(name, state.global.engine());
-  found.engine->remove_container(found.id, true);
-  // destroy_container semantics: the instance directory of a persistent container goes too.
-  if (auto it = found.labels.find("pocketdock.data-path"); it != found.labels.end() && !it->second.empty()) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(it->second, ec)) std::filesystem::remove_all(it->second, ec);
-  }
+  state.target = name;
+  destroy_container(name, state.global.manage());
   print_success(fmt::format("Container {} shut down and removed", name));
   return 0;
 }
@@ -172,7 +208,26 @@ void register_container_commands(CLI::App& app, CliState& state) {
     cmd->add_option("--timeout", a->timeout, "Kill the command after this many seconds (default: 30).");
     cmd->add_option("--max-output", a->max_output, "Cap on stdout+stderr bytes kept.")->capture_default_str();
     cmd->add_option("--lang", a->lang, "Language: 'python' runs the command with python3 -c.");
+    cmd->add_flag("--stream", a->stream, "Print the output as it arrives (exit code passed through too).");
+    cmd->add_flag("--detach", a->detach, "Start the command in the background and return (see below).");
+    cmd->footer(
+        "--detach: the command keeps running after the CLI exits. Its stdout and stderr go to "
+        "/tmp/.pocketdock/detach-ID.log in the container, and its exit code to /tmp/.pocketdock/detach-ID.exit "
+        "when it ends; the CLI prints the ID. Read them back with\n"
+        "  pocketdock run CONTAINER cat /tmp/.pocketdock/detach-ID.log");
     cmd->callback([&state, a] { state.exit_code = run_command(state, *a); });
+  }
+  for (bool to_host : {false, true}) {
+    auto a = std::make_shared<std::array<std::string, 3>>();
+    auto* cmd = to_host ? app.add_subcommand("pull", "Copy a file or directory from a container to the host.")
+                        : app.add_subcommand("push", "Copy a host file or directory into a container.");
+    cmd->add_option("container", (*a)[0], "Container name.")->required();
+    cmd->add_option("src", (*a)[1], to_host ? "Path in the container." : "Host path.")->required();
+    cmd->add_option("dst", (*a)[2], to_host ? "Host path." : "Path in the container.")->required();
+    cmd->callback([&state, a, to_host] {
+      const auto& [name, src, dst] = *a;
+      state.exit_code = to_host ? pull_command(state, name, src, dst) : push_command(state, name, src, dst);
+    });
   }
   {
     auto name = std::make_shared<std::string>();

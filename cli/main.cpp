@@ -22,10 +22,18 @@ std::map<std::string, std::string> extra_labels() {
   const char* v = std::getenv("POCKETDOCK_EXTRA_LABELS");
   if (v == nullptr) return out;
   std::stringstream in(v);
+  auto trim = [](std::string t) {
+    auto first = t.find_first_not_of(" \t");
+    if (first == std::string::npos) return std::string();
+    return t.substr(first, t.find_last_not_of(" \t") - first + 1);
+  };
+  // "k=v,k2=v2": split on ',', then on the first '=' (a value may hold '=').
   for (std::string item; std::getline(in, item, ',');) {
     auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) continue;
-    out[item.substr(0, eq)] = item.substr(eq + 1);
+    if (eq == std::string::npos) continue;
+    std::string key = trim(item.substr(0, eq));
+    if (key.empty()) continue;
+    out[key] = trim(item.substr(eq + 1));
   }
   return out;
 }
@@ -44,7 +52,7 @@ std::string profile_for_image(const std::string& image) {
   return {};
 }
 
-ErrorPresentation present(const PocketDockError& e) {
+ErrorPresentation present(const PocketDockError& e, const std::string& target) {
   if (dynamic_cast<const PodmanNotRunning*>(&e) != nullptr) {
     return {"Engine Not Found", "Start Podman or Docker and try again."};
   }
@@ -53,7 +61,8 @@ ErrorPresentation present(const PocketDockError& e) {
   }
   if (const auto* nr = dynamic_cast<const ContainerNotRunning*>(&e); nr != nullptr) {
     // Commands never start a container as a side effect: say how to start it.
-    return {"Container Not Running", fmt::format("Start it first: pocketdock resume {}", nr->container_id())};
+    return {"Container Not Running",
+            fmt::format("Start it first: pocketdock resume {}", target.empty() ? nr->container_id() : target)};
   }
   if (const auto* img = dynamic_cast<const ImageNotFound*>(&e); img != nullptr) {
     std::string profile = profile_for_image(img->image());
@@ -87,6 +96,9 @@ int run(int argc, char** argv) {
 
   register_help_commands(app, state);
   register_container_commands(app, state);
+  register_manage_commands(app, state);
+  register_shell_command(app, state);
+  register_project_commands(app, state);
   register_image_commands(app, state);
 
   try {
@@ -102,7 +114,7 @@ int run(int argc, char** argv) {
     print_error_line(fmt::format("Error: {}", e.what()));
     return 2;
   } catch (const PocketDockError& e) {
-    auto p = present(e);
+    auto p = present(e, state.target);
     return report(p.title, e.what(), p.suggestion);
   } catch (const std::exception& e) {
     return report("Error", e.what(), "");

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
 
 namespace pocketdock::cli {
 namespace {
@@ -60,6 +61,28 @@ void print_success(std::string_view message) {
   } else {
     write(stdout, fmt::format("{}\n", message));
   }
+}
+
+void write_output(std::FILE* f, std::string_view data) {
+  if (data.empty()) return;
+  std::fwrite(data.data(), 1, data.size(), f);
+  if (data.back() != '\n') std::fputc('\n', f);
+  std::fflush(f);
+}
+
+bool confirm(std::string_view question) {
+  write(stdout, fmt::format("{} [y/N]: ", question));
+  std::string answer;
+  if (!std::getline(std::cin, answer)) answer.clear();
+  auto first = answer.find_first_not_of(" \t\r");
+  auto last = answer.find_last_not_of(" \t\r");
+  answer = first == std::string::npos ? std::string() : answer.substr(first, last - first + 1);
+  return answer == "y" || answer == "Y";
+}
+
+std::string short_id(std::string_view id) {
+  if (id.rfind("sha256:", 0) == 0) id.remove_prefix(7);
+  return std::string(id.substr(0, 12));
 }
 
 void print_line(std::string_view line) { write(stdout, fmt::format("{}\n", line)); }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,15 @@ struct PanelLine {
 /// `to_err` writes to stderr; `error_style` colours the title red.
 void print_panel(std::string_view title, const std::vector<PanelLine>& lines, bool to_err = false,
                  bool error_style = false);
+
+/// Writes `data` to `f` with a newline appended if it does not end in one (nothing if empty).
+void write_output(std::FILE* f, std::string_view data);
+
+/// Asks `question [y/N]: ` on stdout; only "y" (trimmed, any case) on stdin confirms.
+[[nodiscard]] bool confirm(std::string_view question);
+
+/// The first 12 hex digits of an engine id, without a `sha256:` prefix.
+[[nodiscard]] std::string short_id(std::string_view id);
 
 /// Number of terminal columns a UTF-8 string takes (one per code point).
 [[nodiscard]] std::size_t display_width(std::string_view text);
