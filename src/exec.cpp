@@ -16,11 +16,16 @@ namespace {
 
 // Runs as the exec's user (reading another user's /proc/<pid>/environ needs CAP_SYS_PTRACE).
 // The token and signal are positional parameters: nothing is interpolated into the script.
+// With $4 > 0 it rescans (every 50 ms, up to $4 times) until some process matched: an exec that
+// was just started may not have exec'd its command (and so carry its environment) yet.
 constexpr const char* kSignalScript =
-    "t=\"$1=$2\"; s=$3; for r in 1 2; do for d in /proc/[0-9]*; do p=${d#/proc/}; "
+    "t=\"$1=$2\"; s=$3; w=$4; hit=0; r=0; "
+    "while :; do for d in /proc/[0-9]*; do p=${d#/proc/}; "
     "[ \"$p\" = \"$$\" ] && continue; "
-    "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF -- \"$t\"; then kill -\"$s\" \"$p\" 2>/dev/null; fi; "
-    "done; done; exit 0";
+    "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF -- \"$t\"; then kill -\"$s\" \"$p\" 2>/dev/null; hit=1; fi; "
+    "done; r=$((r+1)); "
+    "if [ $hit = 1 ]; then [ $r -ge 2 ] && break; elif [ $r -gt \"$w\" ]; then break; else sleep 0.05; fi; "
+    "done; exit 0";
 
 std::vector<std::string> env_list(const RunOptions& options, const std::string& token) {
   std::vector<std::string> env;
@@ -83,14 +88,15 @@ LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, 
 }
 
 void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-                 const std::string& user, int signal) noexcept {
-  signal_processes(engine, container_id, kExecTokenVar, token, user, signal);
+                 const std::string& user, int signal, bool wait_for_start) noexcept {
+  signal_processes(engine, container_id, kExecTokenVar, token, user, signal, wait_for_start);
 }
 
 void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
-                      const std::string& token, const std::string& user, int signal) noexcept {
+                      const std::string& token, const std::string& user, int signal, bool wait_for_start) noexcept {
   try {
-    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", variable, token, std::to_string(signal)},
+    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", variable, token, std::to_string(signal),
+                           wait_for_start ? "20" : "0"},
                           {},
                           "",
                           user,

@@ -39,14 +39,16 @@ struct LaunchedExec {
 
 /// Delivers `signal` to every process in the container carrying the exec's token (the command
 /// and all its children), from a second exec run as the same user. Best effort; never throws
-/// for a container that is gone.
+/// for a container that is gone. With `wait_for_start`, a process that has not started its
+/// command yet (right after exec start) is waited for, up to about 1 s.
 void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-                 const std::string& user, int signal) noexcept;
+                 const std::string& user, int signal, bool wait_for_start = false) noexcept;
 
 /// As signal_exec, for every process whose environment holds `variable=token` (sessions mark
 /// each command's processes with their own variable).
 void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
-                      const std::string& token, const std::string& user, int signal) noexcept;
+                      const std::string& token, const std::string& user, int signal,
+                      bool wait_for_start = false) noexcept;
 
 /// Exit code of a finished exec (retries briefly while the engine still says Running).
 /// Returns -1 if unknown.

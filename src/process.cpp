@@ -91,7 +91,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
       if (done_) return;
     }
     if (state_->closed) return;
-    signal_exec(*engine_, container_id_, token_, user_, signal);
+    signal_exec(*engine_, container_id_, token_, user_, signal, /*wait_for_start=*/true);
   }
 
   ExecResult wait(std::optional<std::chrono::milliseconds> timeout) {
