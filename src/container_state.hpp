@@ -46,7 +46,7 @@ struct ContainerState {
   /// (mount point, fstype) of /proc/mounts of container `mounts_of`, read once by the file
   /// methods; cleared by reboot().
   std::mutex mounts_mutex;
-  std::string mounts_of;                                                    ///< guarded by mounts_mutex
+  std::string mounts_of;                                                   ///< guarded by mounts_mutex
   std::optional<std::vector<std::pair<std::string, std::string>>> mounts;  ///< guarded by mounts_mutex
 
   void clear_mounts() {
