@@ -20,7 +20,6 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
-#include <map>
 #include <optional>
 #include <thread>
 
@@ -123,36 +122,37 @@ bool is_virtual_fs(const std::string& fstype) {
   return std::any_of(std::begin(kTypes), std::end(kTypes), [&](const char* t) { return fstype == t; });
 }
 
-std::mutex g_mounts_mutex;
-std::map<std::string, std::vector<Mount>> g_mounts;  // by socket + container id
-
-const std::vector<Mount>& container_mounts(ContainerState& s, const std::string& id) {
-  std::string key = s.engine->info().socket_path + "|" + id;
+std::vector<std::pair<std::string, std::string>> container_mounts(ContainerState& s, const std::string& id) {
   {
-    std::lock_guard lock(g_mounts_mutex);
-    auto it = g_mounts.find(key);
-    if (it != g_mounts.end()) return it->second;
+    std::lock_guard lock(s.mounts_mutex);
+    if (s.mounts && s.mounts_of == id) return *s.mounts;
   }
   auto r = run_to_completion(*s.engine, id, Command::argv({"cat", "/proc/mounts"}), {}, s.timeout);
   // Best effort: an image without `cat` cannot be checked.
-  std::vector<Mount> mounts = r.ok() ? parse_mounts(r.out) : std::vector<Mount>{};
-  std::lock_guard lock(g_mounts_mutex);
-  return g_mounts.insert_or_assign(key, std::move(mounts)).first->second;
+  std::vector<std::pair<std::string, std::string>> mounts;
+  if (r.ok()) {
+    for (auto& m : parse_mounts(r.out)) mounts.emplace_back(std::move(m.point), std::move(m.fstype));
+  }
+  std::lock_guard lock(s.mounts_mutex);
+  s.mounts = mounts;
+  s.mounts_of = id;
+  return mounts;
 }
 
 void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string& path, const char* what) {
-  const Mount* best = nullptr;
-  for (const auto& m : container_mounts(s, id)) {
-    const std::string& p = m.point;
+  auto mounts = container_mounts(s, id);
+  const std::pair<std::string, std::string>* best = nullptr;
+  for (const auto& m : mounts) {
+    const std::string& p = m.first;
     bool under =
         p == "/" || path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/');
-    if (under && (best == nullptr || p.size() >= best->point.size())) best = &m;
+    if (under && (best == nullptr || p.size() >= best->first.size())) best = &m;
   }
-  if (best != nullptr && is_virtual_fs(best->fstype)) {
+  if (best != nullptr && is_virtual_fs(best->second)) {
     throw InvalidArgument(fmt::format(
         "{}: {} is on a {} mount ({}) in the container, which the engines' archive endpoints silently mishandle; "
         "use a path on the container's own filesystem, such as /tmp or /home/sandbox",
-        what, path, best->fstype, best->point));
+        what, path, best->second, best->first));
   }
 }
 

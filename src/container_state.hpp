@@ -12,7 +12,9 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace pocketdock::detail {
@@ -41,6 +43,17 @@ struct ContainerState {
   std::atomic<bool> closed{false};
   std::vector<std::weak_ptr<ShutdownHook>> hooks;  ///< guarded by mutex
   CallbackRegistry callbacks;  ///< on_stdout/on_stderr/on_exit of spawned processes (thread-safe)
+  /// (mount point, fstype) of /proc/mounts of container `mounts_of`, read once by the file
+  /// methods; cleared by reboot().
+  std::mutex mounts_mutex;
+  std::string mounts_of;                                                   ///< guarded by mounts_mutex
+  std::optional<std::vector<std::pair<std::string, std::string>>> mounts;  ///< guarded by mounts_mutex
+
+  void clear_mounts() {
+    std::lock_guard lock(mounts_mutex);
+    mounts.reset();
+    mounts_of.clear();
+  }
 
   [[nodiscard]] std::string current_id() const {
     std::lock_guard lock(mutex);

@@ -120,36 +120,68 @@ void log_run(const std::string& data_path, const std::string& command, const Exe
   }
 }
 
-InstanceLogFile InstanceLogFile::open_session(const std::string& data_path, const std::string& session_id) {
-  InstanceLogFile f(logs_dir(data_path) / fmt::format("session-{}.log", safe_timestamp(iso_now())));
-  f.append(fmt::format("# session_id: {}\n\n", session_id));
-  return f;
+template <typename MakeText>
+void InstanceLogFile::append_with(MakeText&& text) noexcept {
+  try {
+    std::lock_guard lock(shared_->mutex);
+    if (shared_->failed) return;
+    shared_->failed = true;  // until the write below is known to have worked
+    std::string data = text();
+    std::ofstream out(path_, std::ios::binary | std::ios::app);
+    if (!out) return;
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (out) shared_->failed = false;
+  } catch (...) {
+    // Logging never fails the session or process it records.
+  }
 }
 
-InstanceLogFile InstanceLogFile::open_detach(const std::string& data_path, const std::string& command) {
-  InstanceLogFile f(logs_dir(data_path) / fmt::format("detach-{}.log", safe_timestamp(iso_now())));
-  f.append(fmt::format("# command: {}\n\n", command));
-  return f;
+std::optional<InstanceLogFile> InstanceLogFile::open_session(const std::string& data_path,
+                                                             const std::string& session_id) noexcept {
+  if (data_path.empty()) return std::nullopt;
+  try {
+    InstanceLogFile f(logs_dir(data_path) / fmt::format("session-{}.log", safe_timestamp(iso_now())));
+    f.append_with([&] { return fmt::format("# session_id: {}\n\n", session_id); });
+    if (f.ok()) return f;
+  } catch (...) {
+    // No log: the session works without one.
+  }
+  return std::nullopt;
 }
 
-void InstanceLogFile::session_send(std::string_view command) {
-  append(fmt::format("[{}] >>> {}\n", iso_now(), command));
+std::optional<InstanceLogFile> InstanceLogFile::open_detach(const std::string& data_path,
+                                                            const std::string& command) noexcept {
+  if (data_path.empty()) return std::nullopt;
+  try {
+    InstanceLogFile f(logs_dir(data_path) / fmt::format("detach-{}.log", safe_timestamp(iso_now())));
+    f.append_with([&] { return fmt::format("# command: {}\n\n", command); });
+    if (f.ok()) return f;
+  } catch (...) {
+    // No log: the process works without one.
+  }
+  return std::nullopt;
 }
 
-void InstanceLogFile::raw(std::string_view data) { append(data); }
-
-void InstanceLogFile::detach_output(OutputStream stream, std::string_view data) {
-  append(fmt::format("[{}] [{}] {}", iso_now(), to_string(stream), data));
+bool InstanceLogFile::ok() const noexcept {
+  std::lock_guard lock(shared_->mutex);
+  return !shared_->failed;
 }
 
-void InstanceLogFile::detach_exit(int exit_code, double duration_ms) {
-  append(fmt::format("\n# exit_code: {}\n# duration_ms: {:.1f}\n", exit_code, duration_ms));
+void InstanceLogFile::session_send(std::string_view command) noexcept {
+  append_with([&] { return fmt::format("[{}] >>> {}\n", iso_now(), command); });
 }
 
-void InstanceLogFile::append(std::string_view text) {
-  std::lock_guard lock(*mutex_);
-  std::ofstream out(path_, std::ios::binary | std::ios::app);
-  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+void InstanceLogFile::raw(std::string_view data) noexcept {
+  append_with([&] { return std::string(data); });
+}
+
+void InstanceLogFile::detach_output(OutputStream stream, std::string_view data) noexcept {
+  append_with([&] { return fmt::format("[{}] [{}] {}", iso_now(), to_string(stream), data); });
+}
+
+void InstanceLogFile::detach_exit(int exit_code, double duration_ms) noexcept {
+  append_with([&] { return fmt::format("\n# exit_code: {}\n# duration_ms: {:.1f}\n", exit_code, duration_ms); });
 }
 
 }  // namespace pocketdock::detail

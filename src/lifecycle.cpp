@@ -73,6 +73,7 @@ std::map<int, int> Container::ports() {
 void Container::reboot(bool fresh) {
   auto& s = state();
   s.run_hooks();
+  s.clear_mounts();  // a fresh reboot is a new container; a restart may remount
   std::string old_id = s.current_id();
   if (!fresh) {
     s.engine->restart_container(old_id, 10);

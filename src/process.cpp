@@ -2,6 +2,7 @@
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "exec_modes.hpp"
+#include "projects_internal.hpp"
 #include "ring_buffer.hpp"
 
 #include <pocketdock/container.hpp>
@@ -38,6 +39,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     deadline_ =
         options.run.timeout ? ex.started + *options.run.timeout : ex.started + std::chrono::hours(24 * 365 * 10);
     reader_ = std::make_unique<ExecReader>(std::move(ex.stream));
+    log_ = InstanceLogFile::open_detach(state_->data_path, command.display());
   }
   ProcessImpl(const ProcessImpl&) = delete;
   ProcessImpl& operator=(const ProcessImpl&) = delete;
@@ -156,6 +158,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
       if (type != 1 && type != 2) return;
       auto stream = type == 1 ? OutputStream::out : OutputStream::err;
       ring_.write(stream, payload);
+      if (log_) log_->detach_output(stream, payload);
       callbacks.fire_output(stream, payload);
     };
     bool timed_out = false;
@@ -178,6 +181,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
         // Unknown: -1.
       }
     }
+    if (log_) log_->detach_exit(code, std::chrono::duration<double, std::milli>(Clock::now() - started_).count());
     callbacks.fire_exit(code);
     {
       std::lock_guard lock(mutex_);
@@ -230,6 +234,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
   int exit_code_ = -1;
   bool timed_out_ = false;
   Clock::time_point ended_{};
+  std::optional<InstanceLogFile> log_;  ///< `detach-<ts>.log` of a container in a project
 };
 
 }  // namespace detail

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -59,29 +60,42 @@ void log_run(const std::string& data_path, const std::string& command, const Exe
              const std::string& started_at) noexcept;
 
 /// An append-only log file of a session (`session-<ts>.log`) or detached process
-/// (`detach-<ts>.log`) in the reference's format. Thread-safe; I/O errors are ignored.
+/// (`detach-<ts>.log`) in the reference's format. Thread-safe; never throws: after the first
+/// failed write (disk full, directory removed) it stops logging.
 class InstanceLogFile {
  public:
   /// Opens `logs/session-<ts>.log` and writes "# session_id: {id}\n\n".
-  [[nodiscard]] static InstanceLogFile open_session(const std::string& data_path, const std::string& session_id);
+  /// Empty if `data_path` is empty or the file cannot be made.
+  [[nodiscard]] static std::optional<InstanceLogFile> open_session(const std::string& data_path,
+                                                                   const std::string& session_id) noexcept;
   /// Opens `logs/detach-<ts>.log` and writes "# command: {command}\n\n".
-  [[nodiscard]] static InstanceLogFile open_detach(const std::string& data_path, const std::string& command);
+  /// Empty if `data_path` is empty or the file cannot be made.
+  [[nodiscard]] static std::optional<InstanceLogFile> open_detach(const std::string& data_path,
+                                                                  const std::string& command) noexcept;
 
   /// Session input: "[{iso now}] >>> {command}\n".
-  void session_send(std::string_view command);
+  void session_send(std::string_view command) noexcept;
   /// Raw output (sessions).
-  void raw(std::string_view data);
+  void raw(std::string_view data) noexcept;
   /// Detached output: "[{iso now}] [stdout|stderr] {data}".
-  void detach_output(OutputStream stream, std::string_view data);
+  void detach_output(OutputStream stream, std::string_view data) noexcept;
   /// Detached end: "\n# exit_code: {code}\n# duration_ms: {ms:.1f}\n".
-  void detach_exit(int exit_code, double duration_ms);
+  void detach_exit(int exit_code, double duration_ms) noexcept;
   [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+  /// False once a write failed: nothing more is written.
+  [[nodiscard]] bool ok() const noexcept;
 
  private:
+  struct Shared {
+    std::mutex mutex;
+    bool failed = false;  ///< guarded by mutex
+  };
   explicit InstanceLogFile(std::filesystem::path path) : path_(std::move(path)) {}
-  void append(std::string_view text);
+  /// Appends `text()`'s result; the text is made only while the log still works.
+  template <typename MakeText>
+  void append_with(MakeText&& text) noexcept;
   std::filesystem::path path_;
-  std::shared_ptr<std::mutex> mutex_ = std::make_shared<std::mutex>();
+  std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
 };
 
 }  // namespace pocketdock::detail

@@ -1,5 +1,6 @@
 #include "container_state.hpp"
 #include "exec.hpp"
+#include "projects_internal.hpp"
 #include "session_protocol.hpp"
 
 #include <pocketdock/container.hpp>
@@ -106,6 +107,8 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   bool closed_ = false;
   bool finished_ = false;  ///< the connection and the reader thread are gone
   std::string broken_;     ///< why the session became unusable
+  /// `session-<ts>.log` of a container in a project; set once by start() (under mutex_).
+  std::optional<InstanceLogFile> log_;
 };
 
 void SessionCore::start() {
@@ -149,6 +152,10 @@ void SessionCore::start() {
   }
   if (probe.out == "bash") dialect_ = ShellDialect::bash;
   (void)read();
+  // Opened after the probe, so the log holds only what the user sent and got.
+  auto log = InstanceLogFile::open_session(container_->data_path, exec_id_);
+  std::lock_guard lock(mutex_);
+  log_ = std::move(log);
 }
 
 void SessionCore::reader_loop() noexcept {
@@ -234,6 +241,7 @@ void SessionCore::handle(int stream, const MarkerScanner::Event& e, std::vector<
     case MarkerScanner::Kind::output: {
       if (e.data.empty()) return;
       append_buffer(e.data);
+      if (log_) log_->raw(e.data);
       if (!callbacks_.empty()) deliver.emplace_back(e.data);
       if (inside_[si].empty()) return;
       auto it = tracks_.find(inside_[si]);
@@ -352,6 +360,7 @@ void SessionCore::write_script(const std::string& script) {
 
 void SessionCore::send(std::string_view command) {
   check_command(command);
+  if (log_) log_->session_send(command);
   write_script(wrap_send(command, random_hex(kNonceDigits), dialect_));
 }
 
@@ -375,6 +384,8 @@ ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<st
     for (auto& sc : scanners_) sc.forget(nonce);
     pending_.clear();
   };
+  // Logged like send() (the reference logs only send()): the log then shows every command.
+  if (log_) log_->session_send(command);
   Clock::time_point started = Clock::now();
   try {
     write_script(wrap_command(command, nonce, kill_token, dialect_));

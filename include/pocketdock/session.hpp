@@ -40,6 +40,9 @@ struct SessionOptions {
 /// Commands run one after another in the same shell process, so `cd`, `export` and functions
 /// persist; `Container::run()` does not see that state. Every command's stdin is /dev/null.
 /// Thread-safe: several threads may use one Session; `send_and_wait` calls run one at a time.
+/// In a persistent container of a project, `logs/session-<ts>.log` of its instance directory
+/// records every command of `send` and `send_and_wait` (the reference logs only `send`) and all
+/// output; a failing log stops logging, never the session.
 class Session {
  public:
   Session(Session&&) noexcept;

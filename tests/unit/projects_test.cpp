@@ -224,20 +224,40 @@ TEST_F(TempDir, LogRunWritesRunLogAndHistoryThatReadHistoryParses) {
 
 TEST_F(TempDir, SessionAndDetachLogs) {
   auto s = detail::InstanceLogFile::open_session(root_.string(), "exec123");
-  s.session_send("ls");
-  s.raw("bash$ ");
-  std::string text = slurp(s.path());
+  ASSERT_TRUE(s);
+  s->session_send("ls");
+  s->raw("bash$ ");
+  std::string text = slurp(s->path());
   EXPECT_EQ(text.rfind("# session_id: exec123\n\n[", 0), 0U);
   EXPECT_NE(text.find("] >>> ls\nbash$ "), std::string::npos);
   auto d = detail::InstanceLogFile::open_detach(root_.string(), "echo hi");
-  d.detach_output(OutputStream::out, "hi\n");
-  d.detach_output(OutputStream::err, "oops");
-  d.detach_exit(0, 12.25);
-  text = slurp(d.path());
+  ASSERT_TRUE(d);
+  d->detach_output(OutputStream::out, "hi\n");
+  d->detach_output(OutputStream::err, "oops");
+  d->detach_exit(0, 12.25);
+  text = slurp(d->path());
   EXPECT_EQ(text.rfind("# command: echo hi\n\n[", 0), 0U);
   EXPECT_NE(text.find("] [stdout] hi\n["), std::string::npos);
   EXPECT_NE(text.find("] [stderr] oops\n# exit_code: 0\n# duration_ms: 12.2\n"), std::string::npos);
-  EXPECT_EQ(d.path().filename().string().rfind("detach-", 0), 0U);
+  EXPECT_EQ(d->path().filename().string().rfind("detach-", 0), 0U);
+}
+
+TEST_F(TempDir, NoDataPathMeansNoLog) {
+  EXPECT_FALSE(detail::InstanceLogFile::open_session("", "exec123"));
+  EXPECT_FALSE(detail::InstanceLogFile::open_detach("", "echo hi"));
+}
+
+TEST_F(TempDir, ALogStopsForGoodAfterAFailedWrite) {
+  auto s = detail::InstanceLogFile::open_session(root_.string(), "exec123");
+  ASSERT_TRUE(s);
+  auto copy = *s;
+  std::filesystem::remove_all(root_ / "logs");
+  s->session_send("ls");  // fails: no directory; does not throw
+  EXPECT_FALSE(s->ok());
+  EXPECT_FALSE(copy.ok()) << "copies share the state";
+  std::filesystem::create_directories(root_ / "logs");
+  s->raw("late");
+  EXPECT_FALSE(std::filesystem::exists(s->path())) << "nothing is written after a failure";
 }
 
 TEST_F(TempDir, DoctorNeedsAProject) { EXPECT_THROW((void)doctor({.project_root = root_}), ProjectNotInitialized); }
