@@ -61,6 +61,39 @@ void set_timeouts(httplib::Client& cli, Duration timeout) {
   }
 }
 
+// A request with its body and Content-Type (every body has one: Docker parses a tar sent without
+// it as a form).
+httplib::Request to_httplib(const EngineClient& engine, const ApiRequest& request) {
+  httplib::Request req;
+  req.method = request.method;
+  req.path = target_of(engine, request);
+  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
+    req.body = request.body;
+    req.set_header("Content-Type", request.content_type.empty() ? "application/json" : request.content_type);
+  }
+  return req;
+}
+
+// Streams a response body to `on_data`, or collects an error body (status >= 400).
+void receive_body(httplib::Request& req, int& status, std::string& error_body, bool& stopped_by_caller,
+                  const std::function<bool(std::string_view)>& on_data) {
+  req.response_handler = [&status](const httplib::Response& r) {
+    status = r.status;
+    return true;
+  };
+  req.content_receiver = [&, on_data](const char* data, size_t len, uint64_t, uint64_t) {
+    if (status >= 400) {
+      if (error_body.size() < kMaxErrorBody) error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
+      return true;
+    }
+    if (!on_data(std::string_view(data, len))) {
+      stopped_by_caller = true;
+      return false;
+    }
+    return true;
+  };
+}
+
 }  // namespace
 
 const char* to_string(ApiOp op) noexcept {
@@ -200,13 +233,7 @@ ApiResponse EngineClient::call(const ApiRequest& request) {
   auto timeout = request.timeout.value_or(api_timeout_);
   auto cli = acquire();
   set_timeouts(*cli, timeout);
-  httplib::Request req;
-  req.method = request.method;
-  req.path = target_of(*this, request);
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    req.body = request.body;
-    req.set_header("Content-Type", request.content_type.empty() ? "application/json" : request.content_type);
-  }
+  httplib::Request req = to_httplib(*this, request);
   if (request.close_connection) req.set_header("Connection", "close");
   auto started = Clock::now();
   httplib::Result res = cli->send(req);
@@ -231,28 +258,8 @@ int EngineClient::call_streaming(ApiOp op, const ApiRequest& request, const std:
   int status = 0;
   std::string error_body;
   bool stopped_by_caller = false;
-  httplib::Request req;
-  req.method = request.method;
-  req.path = target_of(*this, request);
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    req.body = request.body;
-    req.set_header("Content-Type", request.content_type.empty() ? "application/json" : request.content_type);
-  }
-  req.response_handler = [&](const httplib::Response& r) {
-    status = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    if (status >= 400) {
-      if (error_body.size() < kMaxErrorBody) error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
-      return true;
-    }
-    if (!on_data(std::string_view(data, len))) {
-      stopped_by_caller = true;
-      return false;
-    }
-    return true;
-  };
+  httplib::Request req = to_httplib(*this, request);
+  receive_body(req, status, error_body, stopped_by_caller, on_data);
   auto started = Clock::now();
   httplib::Result res = cli->send(req);
   if (!res && !(stopped_by_caller && res.error() == httplib::Error::Canceled)) {
@@ -322,21 +329,7 @@ int EngineClient::call_upload_streaming(
       return false;
     }
   };
-  req.response_handler = [&](const httplib::Response& r) {
-    status = r.status;
-    return true;
-  };
-  req.content_receiver = [&](const char* data, size_t len, uint64_t, uint64_t) {
-    if (status >= 400) {
-      if (error_body.size() < kMaxErrorBody) error_body.append(data, std::min(len, kMaxErrorBody - error_body.size()));
-      return true;
-    }
-    if (!on_data(std::string_view(data, len))) {
-      stopped_by_caller = true;
-      return false;
-    }
-    return true;
-  };
+  receive_body(req, status, error_body, stopped_by_caller, on_data);
   auto started = Clock::now();
   httplib::Result res = cli->send(req);
   if (producer_error) std::rethrow_exception(producer_error);

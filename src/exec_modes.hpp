@@ -22,7 +22,9 @@ bool kill_and_drain(EngineClient& engine, const std::string& container_id, const
                     std::chrono::milliseconds grace = std::chrono::seconds(2)) noexcept {
   std::future<void> killer;
   try {
-    killer = std::async(std::launch::async, [&] { signal_exec(engine, container_id, token, user, SIGKILL); });
+    // The command may not have started yet (a stream destroyed at once): wait for it.
+    killer = std::async(std::launch::async,
+                        [&] { signal_exec(engine, container_id, token, user, SIGKILL, /*wait_for_start=*/true); });
   } catch (...) {
     return false;  // no thread for the killer
   }

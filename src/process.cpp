@@ -128,7 +128,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
       done = done_;
     }
     if (!done && !shutdown_ && !state_->closed) {
-      signal_exec(*engine_, container_id_, token_, user_, SIGKILL);
+      signal_exec(*engine_, container_id_, token_, user_, SIGKILL, /*wait_for_start=*/true);
       std::unique_lock lock(mutex_);
       done_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return done_; });
     }
