@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -189,14 +190,25 @@ std::vector<Row> run_all(const Config& cfg) {
       c.push(dir + "/small.txt", "/tmp/small.txt");
       c.pull("/tmp/small.txt", dir + "/small-back.txt");
     }
-    double floor_push = time_ms([&] { raw.put_archive(id, "/tmp", dir + "/big.tar"); });
-    reset_peak_rss();
-    double lib_push = time_ms([&] { c.push(file, "/tmp/big.bin"); });
-    double push_rss = peak_rss_mib();
-    double floor_pull = time_ms([&] { (void)raw.get_archive_to_file(id, "/tmp/big.bin", dir + "/raw-pull.tar"); });
-    reset_peak_rss();
-    double lib_pull = time_ms([&] { c.pull("/tmp/big.bin", dir + "/lib-pull.bin"); });
-    double pull_rss = peak_rss_mib();
+    // Medians of three transfers each, floor and library alternating.
+    std::vector<double> fpush, lpush, fpull, lpull;
+    double push_rss = 0;
+    double pull_rss = 0;
+    for (int i = 0; i < 3; ++i) {
+      fpush.push_back(time_ms([&] { raw.put_archive(id, "/tmp", dir + "/big.tar"); }));
+      reset_peak_rss();
+      lpush.push_back(time_ms([&] { c.push(file, "/tmp/big.bin"); }));
+      push_rss = std::max(push_rss, peak_rss_mib());
+      fpull.push_back(time_ms([&] { (void)raw.get_archive_to_file(id, "/tmp/big.bin", dir + "/raw-pull.tar"); }));
+      reset_peak_rss();
+      lpull.push_back(time_ms([&] { c.pull("/tmp/big.bin", dir + "/lib-pull.bin"); }));
+      pull_rss = std::max(pull_rss, peak_rss_mib());
+      std::filesystem::remove(dir + "/lib-pull.bin");
+    }
+    double floor_push = percentile(fpush, 0.5);
+    double lib_push = percentile(lpush, 0.5);
+    double floor_pull = percentile(fpull, 0.5);
+    double lib_pull = percentile(lpull, 0.5);
     std::string rm = "rm -rf " + dir;
     (void)std::system(rm.c_str());
     rows.push_back(ratio_row("push throughput (" + std::to_string(cfg.big_bytes >> 20) + " MiB)", "MB/s",

@@ -31,6 +31,7 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kQueueBytes = 4 * 1024 * 1024;
 constexpr std::size_t kUploadPiece = 256 * 1024;
+constexpr std::size_t kBatchBytes = 256 * 1024;
 constexpr int kMaxSymlinkHops = 8;
 constexpr std::size_t kStatBatchBytes = 64 * 1024;
 
@@ -163,7 +164,18 @@ class ArchiveDownload {
   ArchiveDownload(EngineClient& engine, const std::string& id, const std::string& path) : queue_(kQueueBytes) {
     thread_ = std::thread([this, &engine, id, path] {
       try {
-        engine.get_archive(id, path, [this](std::string_view data) { return queue_.push(data); });
+        // The HTTP client hands over a few KiB at a time: batch them, so the queue (and the
+        // consumer's wake-ups) see large pieces.
+        std::string batch;
+        batch.reserve(kBatchBytes);
+        engine.get_archive(id, path, [this, &batch](std::string_view data) {
+          batch.append(data);
+          if (batch.size() < kBatchBytes) return true;
+          bool more = queue_.push(batch);
+          batch.clear();
+          return more;
+        });
+        if (!batch.empty()) (void)queue_.push(batch);
         queue_.finish();
       } catch (...) {
         queue_.finish(std::current_exception());

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <cctype>
 #include <sys/socket.h>
 
@@ -274,30 +275,53 @@ int EngineClient::call_streaming(ApiOp op, const ApiRequest& request, const std:
 ApiResponse EngineClient::call_upload(
     ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
     const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce) {
+  // A raw connection: the body goes out in the producer's own pieces, one HTTP chunk each
+  // (cpp-httplib would cut it into small writes). Each write has the full timeout (an idle
+  // deadline), so a large upload is not cut short, while an engine that stops reading is.
   auto timeout = request.timeout.value_or(api_timeout_);
-  auto cli = acquire();
-  set_timeouts(*cli, timeout);
+  const std::string what = request.method + " " + request.path;
+  UnixConnection conn = open_raw(deadline_after(timeout));
   std::string content_type = request.content_type.empty() ? "application/x-tar" : request.content_type;
-  std::exception_ptr producer_error;
-  auto provider = [&](size_t, httplib::DataSink& sink) {
+  std::string head = fmt::format(
+      "{} {} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: pocketdock-cpp\r\nContent-Type: {}\r\n"
+      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+      request.method, target_of(*this, request), content_type);
+  // If the engine answers (an error) before taking the whole body, its answer says why.
+  auto engine_answer = [&]() -> std::optional<std::pair<int, std::string>> {
     try {
-      auto write = [&](std::string_view data) { return sink.write(data.data(), data.size()); };
-      if (!produce(write)) sink.done();
-      return true;
-    } catch (...) {
-      producer_error = std::current_exception();
-      return false;
+      std::string leftover;
+      Deadline d = deadline_after(std::chrono::seconds(2));
+      ResponseHead h = read_response_head(conn, leftover, d);
+      return std::make_pair(h.status, read_small_body(conn, h, std::move(leftover), d));
+    } catch (const PocketDockError&) {
+      return std::nullopt;
     }
   };
-  auto started = Clock::now();
-  httplib::Result res = request.method == "POST"
-                            ? cli->Post(target_of(*this, request), httplib::Headers{}, provider, content_type)
-                            : cli->Put(target_of(*this, request), httplib::Headers{}, provider, content_type);
-  if (producer_error) std::rethrow_exception(producer_error);
-  if (!res) throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
-  ApiResponse out{res->status, std::move(res->body)};
+  try {
+    conn.write_all(head, deadline_after(timeout));
+    auto write = [&](std::string_view data) {
+      if (data.empty()) return true;
+      conn.write_all(fmt::format("{:x}\r\n", data.size()), deadline_after(timeout));
+      conn.write_all(data, deadline_after(timeout));
+      conn.write_all("\r\n", deadline_after(timeout));
+      return true;
+    };
+    while (produce(write)) {
+    }
+    conn.write_all("0\r\n\r\n", deadline_after(timeout));
+  } catch (const SocketCommunicationError&) {
+    if (auto answer = engine_answer(); answer && answer->first >= 400) {
+      throw_api_error(op, answer->first, answer->second, container_id, subject);
+    }
+    throw;
+  } catch (const TimeoutError&) {
+    throw TimeoutError(fmt::format("{}: the engine did not take the upload within {} ms", what, timeout.count()),
+                       ErrorContext{what, container_id, "", 0});
+  }
+  std::string leftover;
+  ResponseHead h = read_response_head(conn, leftover, deadline_after(timeout));
+  ApiResponse out{h.status, read_small_body(conn, h, std::move(leftover), deadline_after(timeout))};
   if (out.status >= 400) throw_api_error(op, out.status, out.body, container_id, subject);
-  release(std::move(cli));
   return out;
 }
 

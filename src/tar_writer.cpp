@@ -23,6 +23,9 @@ TarWriter::TarWriter(TarSink sink) : sink_(std::move(sink)) {
   if (archive_ == nullptr) throw SocketCommunicationError("libarchive: out of memory");
   archive_write_set_format_pax_restricted(archive_);
   archive_write_add_filter_none(archive_);
+  // No blocking: every piece goes to the sink as written (libarchive would cut it into 10 KiB
+  // blocks, one HTTP chunk each).
+  archive_write_set_bytes_per_block(archive_, 0);
   archive_write_set_bytes_in_last_block(archive_, 1);
   // Names are UTF-8 bytes already: write them as they are. (Conversion from the locale's charset
   // would fail for non-ASCII names in the C locale, and crashes libarchive 3.6.)
