@@ -6,8 +6,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,8 +18,14 @@ std::string make_stream(std::size_t frame_size, std::size_t total) {
   out.reserve(total + total / frame_size * 8 + 8);
   std::string payload(frame_size, 'x');
   while (out.size() < total) {
-    char header[8] = {1, 0, 0, 0, static_cast<char>((frame_size >> 24) & 0xFF), static_cast<char>((frame_size >> 16) & 0xFF),
-                      static_cast<char>((frame_size >> 8) & 0xFF), static_cast<char>(frame_size & 0xFF)};
+    char header[8] = {1,
+                      0,
+                      0,
+                      0,
+                      static_cast<char>((frame_size >> 24) & 0xFF),
+                      static_cast<char>((frame_size >> 16) & 0xFF),
+                      static_cast<char>((frame_size >> 8) & 0xFF),
+                      static_cast<char>(frame_size & 0xFF)};
     out.append(header, 8);
     out += payload;
   }

@@ -99,13 +99,15 @@ RawResponse RawClient::request(std::string_view method, std::string_view path, s
 }
 
 int RawClient::exec(const std::string& container_id, const std::string& argv_json, std::uint64_t* bytes) {
-  auto created = request("POST", "/containers/" + container_id + "/exec",
-                         R"({"AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"Cmd":)" + argv_json + "}");
+  auto created =
+      request("POST", "/containers/" + container_id + "/exec",
+              R"({"AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"Cmd":)" + argv_json + "}");
   std::string id = extract_id(created.body);
   int fd = connect_fd();
   std::string body = R"({"Detach":false,"Tty":false})";
   write_all(fd, head_of("POST", "/exec/" + id + "/start", body.size(), "application/json",
-                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") + body);
+                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") +
+                    body);
   std::string rest;
   (void)read_head(fd, rest);
   // Demultiplex: count payload bytes, as a consumer would.
@@ -146,8 +148,10 @@ int RawClient::exec(const std::string& container_id, const std::string& argv_jso
 }
 
 void RawClient::create_start_remove(const std::string& image, const std::string& name) {
-  auto created = request("POST", "/containers/create?name=" + name,
-                         R"({"Image":")" + image + R"(","Cmd":["sleep","infinity"],"Labels":{"pocketdock.test":"true"},"HostConfig":{"Init":true}})");
+  auto created =
+      request("POST", "/containers/create?name=" + name,
+              R"({"Image":")" + image +
+                  R"(","Cmd":["sleep","infinity"],"Labels":{"pocketdock.test":"true"},"HostConfig":{"Init":true}})");
   if (created.status != 201) throw std::runtime_error("raw create failed: " + created.body);
   std::string id = extract_id(created.body);
   (void)request("POST", "/containers/" + id + "/start");
@@ -160,10 +164,11 @@ void RawClient::put_archive(const std::string& container_id, const std::string& 
   off_t size = ::lseek(file, 0, SEEK_END);
   ::lseek(file, 0, SEEK_SET);
   int fd = connect_fd();
-  write_all(fd, head_of("PUT", "/containers/" + container_id + "/archive?path=" + dest_dir, static_cast<std::size_t>(size),
-                        "application/x-tar", ""));
+  write_all(fd, head_of("PUT", "/containers/" + container_id + "/archive?path=" + dest_dir,
+                        static_cast<std::size_t>(size), "application/x-tar", ""));
   static thread_local char buf[1 << 16];
-  for (ssize_t n; (n = ::read(file, buf, sizeof buf)) > 0;) write_all(fd, std::string_view(buf, static_cast<std::size_t>(n)));
+  for (ssize_t n; (n = ::read(file, buf, sizeof buf)) > 0;)
+    write_all(fd, std::string_view(buf, static_cast<std::size_t>(n)));
   ::close(file);
   std::string rest;
   int status = read_head(fd, rest);
@@ -212,7 +217,8 @@ std::vector<double> RawClient::shell_round_trips(const std::string& container_id
   int fd = connect_fd();
   std::string body = R"({"Detach":false,"Tty":false})";
   write_all(fd, head_of("POST", "/exec/" + id + "/start", body.size(), "application/json",
-                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") + body);
+                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") +
+                    body);
   std::string rest;
   (void)read_head(fd, rest);
   std::vector<double> times;

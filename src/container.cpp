@@ -54,7 +54,8 @@ void validate_create_options(const CreateOptions& o) {
     }
   }
   for (const auto& [host, cont] : o.volumes) {
-    if (host.empty() || host.front() != '/') throw InvalidArgument(fmt::format("volume host path {:?} is not absolute", host));
+    if (host.empty() || host.front() != '/')
+      throw InvalidArgument(fmt::format("volume host path {:?} is not absolute", host));
     if (cont.empty() || cont.front() != '/') {
       throw InvalidArgument(fmt::format("volume container path {:?} is not absolute", cont));
     }
@@ -96,7 +97,8 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
   if (o.cpu_percent) host["NanoCpus"] = static_cast<std::int64_t>(*o.cpu_percent) * 10'000'000;
   if (!o.devices.empty()) {
     auto devices = nlohmann::json::array();
-    for (const auto& d : o.devices) devices.push_back({{"PathOnHost", d}, {"PathInContainer", d}, {"CgroupPermissions", "rwm"}});
+    for (const auto& d : o.devices)
+      devices.push_back({{"PathOnHost", d}, {"PathInContainer", d}, {"CgroupPermissions", "rwm"}});
     host["Devices"] = devices;
   }
   if (!o.volumes.empty()) {
@@ -111,7 +113,8 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
     for (const auto& p : o.ports) {
       std::string key = fmt::format("{}/tcp", p.container);
       exposed[key] = nlohmann::json::object();
-      bindings[key].push_back({{"HostIp", p.host_ip}, {"HostPort", p.host == 0 ? std::string() : std::to_string(p.host)}});
+      bindings[key].push_back(
+          {{"HostIp", p.host_ip}, {"HostPort", p.host == 0 ? std::string() : std::to_string(p.host)}});
     }
     host["PortBindings"] = bindings;
     body["ExposedPorts"] = exposed;
@@ -214,8 +217,8 @@ Container create_new_container(const CreateOptions& options) {
   state->create_options = effective;
   detail::prepare_instance(*state, options);
 
-  auto body = detail::container_create_body(effective, state->name, image, state->project, state->data_path,
-                                            detail::iso_now());
+  auto body =
+      detail::container_create_body(effective, state->name, image, state->project, state->data_path, detail::iso_now());
   std::string id;
   try {
     id = state->engine->create_container(body, state->name);

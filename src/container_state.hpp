@@ -42,7 +42,7 @@ struct ContainerState {
   std::string id;  ///< guarded by mutex: changes on a fresh reboot
   std::atomic<bool> closed{false};
   std::vector<std::weak_ptr<ShutdownHook>> hooks;  ///< guarded by mutex
-  CallbackRegistry callbacks;  ///< on_stdout/on_stderr/on_exit of spawned processes (thread-safe)
+  CallbackRegistry callbacks;                      ///< on_stdout/on_stderr/on_exit of spawned processes (thread-safe)
   /// (mount point, fstype) of /proc/mounts of container `mounts_of`, read once by the file
   /// methods; cleared by reboot().
   std::mutex mounts_mutex;

@@ -3,10 +3,10 @@
 
 #include <pocketdock/engine.hpp>
 
-#include <cstdlib>
-#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <cstdlib>
+#include <string_view>
 
 namespace pocketdock {
 namespace {

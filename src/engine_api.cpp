@@ -4,10 +4,10 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <optional>
-#include <cctype>
 #include <sys/socket.h>
+#include <algorithm>
+#include <cctype>
+#include <optional>
 
 namespace pocketdock::detail {
 namespace {
@@ -18,11 +18,14 @@ constexpr std::size_t kMaxErrorBody = 64 * 1024;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) { return lower(haystack).find(needle) != std::string::npos; }
+bool contains(std::string_view haystack, std::string_view needle) {
+  return lower(haystack).find(needle) != std::string::npos;
+}
 
 std::string target_of(const EngineClient& engine, const ApiRequest& r) {
   return engine.versioned(r.path) + query_string(r.query);
@@ -57,8 +60,7 @@ void set_timeouts(httplib::Client& cli, Duration timeout) {
         throw TimeoutError(fmt::format("{}: the engine did not answer within {} ms", what, timeout.count()), ctx);
       }
       throw SocketCommunicationError(fmt::format("{}: {}", what, httplib::to_string(error)), ctx);
-    default:
-      throw SocketCommunicationError(fmt::format("{}: {}", what, httplib::to_string(error)), ctx);
+    default: throw SocketCommunicationError(fmt::format("{}: {}", what, httplib::to_string(error)), ctx);
   }
 }
 
@@ -167,20 +169,16 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
         case ApiOp::image_save:
         case ApiOp::image_inspect:
         case ApiOp::image_remove:
-        case ApiOp::image_tag:
-          throw ImageNotFound(subject, ctx);
+        case ApiOp::image_tag: throw ImageNotFound(subject, ctx);
         case ApiOp::archive_get:
         case ApiOp::archive_put:
         case ApiOp::archive_stat:
           if (no_container) throw ContainerNotFound(container_id, ctx);
           throw FileNotFound(fmt::format("path not found in container {}: {}", container_id, subject), ctx);
-        default:
-          throw ContainerNotFound(who, ctx);
+        default: throw ContainerNotFound(who, ctx);
       }
-    case 409:
-      throw ContainerNotRunning(who, ctx);
-    case 400:
-      throw InvalidArgument(fmt::format("{} rejected by the engine: {}", to_string(op), message), ctx);
+    case 409: throw ContainerNotRunning(who, ctx);
+    case 400: throw InvalidArgument(fmt::format("{} rejected by the engine: {}", to_string(op), message), ctx);
     default:
       if (no_container) throw ContainerNotFound(who, ctx);
       throw SocketCommunicationError(fmt::format("{} failed: HTTP {}: {}", to_string(op), status, message), ctx);
@@ -238,7 +236,8 @@ ApiResponse EngineClient::call(const ApiRequest& request) {
   if (request.close_connection) req.set_header("Connection", "close");
   auto started = Clock::now();
   httplib::Result res = cli->send(req);
-  if (!res) throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
+  if (!res)
+    throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
   ApiResponse out{res->status, std::move(res->body)};
   if (!request.close_connection) release(std::move(cli));
   return out;
@@ -384,13 +383,15 @@ std::string EngineClient::create_container(const nlohmann::json& body, const std
   }
   if (resp.status >= 400) throw_api_error(ApiOp::container_create, resp.status, resp.body, "", image);
   auto j = resp.json();
-  if (!j.contains("Id") || !j["Id"].is_string()) throw SocketCommunicationError("container create: no Id in the answer");
+  if (!j.contains("Id") || !j["Id"].is_string())
+    throw SocketCommunicationError("container create: no Id in the answer");
   return j["Id"].get<std::string>();
 }
 
 void EngineClient::start_container(const std::string& id) {
   (void)call_checked(ApiOp::container_start,
-                     {.method = "POST", .path = "/containers/" + url_encode(id) + "/start", .close_connection = true}, id);
+                     {.method = "POST", .path = "/containers/" + url_encode(id) + "/start", .close_connection = true},
+                     id);
 }
 
 void EngineClient::stop_container(const std::string& id, int grace_seconds) {
@@ -434,10 +435,11 @@ std::string EngineClient::exec_create(const std::string& container_id, const Exe
   if (!request.env.empty()) body["Env"] = request.env;
   if (!request.workdir.empty()) body["WorkingDir"] = request.workdir;
   if (!request.user.empty()) body["User"] = request.user;
-  auto j = call_checked(ApiOp::exec_create,
-                        {.method = "POST", .path = "/containers/" + url_encode(container_id) + "/exec", .body = body.dump()},
-                        container_id)
-               .json();
+  auto j =
+      call_checked(ApiOp::exec_create,
+                   {.method = "POST", .path = "/containers/" + url_encode(container_id) + "/exec", .body = body.dump()},
+                   container_id)
+          .json();
   if (!j.contains("Id") || !j["Id"].is_string()) throw SocketCommunicationError("exec create: no Id in the answer");
   return j["Id"].get<std::string>();
 }

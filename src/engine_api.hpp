@@ -29,11 +29,34 @@ namespace pocketdock::detail {
 
 /// The endpoint a call went to; decides how HTTP errors map to exceptions.
 enum class ApiOp {
-  ping, version, container_create, container_start, container_stop, container_restart,
-  container_remove, container_inspect, container_list, container_kill, container_stats,
-  container_top, container_wait, exec_create, exec_start, exec_inspect, archive_get, archive_put,
-  archive_stat, commit, build, image_save, image_load, image_import, image_inspect, image_remove,
-  image_tag, other,
+  ping,
+  version,
+  container_create,
+  container_start,
+  container_stop,
+  container_restart,
+  container_remove,
+  container_inspect,
+  container_list,
+  container_kill,
+  container_stats,
+  container_top,
+  container_wait,
+  exec_create,
+  exec_start,
+  exec_inspect,
+  archive_get,
+  archive_put,
+  archive_stat,
+  commit,
+  build,
+  image_save,
+  image_load,
+  image_import,
+  image_inspect,
+  image_remove,
+  image_tag,
+  other,
 };
 
 [[nodiscard]] const char* to_string(ApiOp op) noexcept;
@@ -133,7 +156,8 @@ class EngineClient {
 
   /// Sends a request body produced piecewise (chunked). `produce(write)` writes some data with
   /// `write` and returns true while there is more. Status >= 400 throws the mapped error.
-  ApiResponse call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
+  ApiResponse call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id,
+                          const std::string& subject,
                           const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
 
   /// Opens a raw connection to the engine socket.

@@ -22,7 +22,8 @@ constexpr const char* kSignalScript =
     "t=\"$1=$2\"; s=$3; w=$4; hit=0; r=0; "
     "while :; do for d in /proc/[0-9]*; do p=${d#/proc/}; "
     "[ \"$p\" = \"$$\" ] && continue; "
-    "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF -- \"$t\"; then kill -\"$s\" \"$p\" 2>/dev/null; hit=1; fi; "
+    "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF -- \"$t\"; then kill -\"$s\" \"$p\" 2>/dev/null; "
+    "hit=1; fi; "
     "done; r=$((r+1)); "
     "if [ $hit = 1 ]; then [ $r -ge 2 ] && break; elif [ $r -gt \"$w\" ]; then break; else sleep 0.05; fi; "
     "done; exit 0";
@@ -104,7 +105,8 @@ void signal_processes(EngineClient& engine, const std::string& container_id, con
     std::string id = engine.exec_create(container_id, req);
     UpgradedStream s = engine.exec_start(id, container_id);
     ExecReader reader(std::move(s));
-    (void)drain_until_eof(reader, deadline_after(std::min<std::chrono::milliseconds>(engine.api_timeout(), std::chrono::seconds(10))));
+    (void)drain_until_eof(
+        reader, deadline_after(std::min<std::chrono::milliseconds>(engine.api_timeout(), std::chrono::seconds(10))));
   } catch (...) {
     // The container may be gone or stopped, which ends the exec anyway.
   }

@@ -29,8 +29,8 @@ struct ResponseHead {
 [[nodiscard]] ResponseHead parse_response_head(std::string_view head);
 
 /// A request written by hand on a raw connection.
-[[nodiscard]] std::string format_request(std::string_view method, std::string_view target,
-                                         std::string_view body, std::string_view content_type,
+[[nodiscard]] std::string format_request(std::string_view method, std::string_view target, std::string_view body,
+                                         std::string_view content_type,
                                          const std::vector<std::pair<std::string, std::string>>& extra_headers);
 
 /// Reads the response head; bytes read past it are left in `leftover`.

@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <string>
 
 namespace pocketdock {
@@ -56,7 +56,7 @@ inline Timestamp parse_iso(const std::string& s) {
 }  // namespace json_detail
 
 inline void to_json(nlohmann::json& j, const ExecResult& r) {
-  j = {{"exit_code", r.exit_code}, {"stdout", r.out},         {"stderr", r.err},
+  j = {{"exit_code", r.exit_code},       {"stdout", r.out},          {"stderr", r.err},
        {"duration_ms", r.duration_ms()}, {"timed_out", r.timed_out}, {"truncated", r.truncated}};
 }
 inline void from_json(const nlohmann::json& j, ExecResult& r) {
@@ -68,7 +68,9 @@ inline void from_json(const nlohmann::json& j, ExecResult& r) {
   r.truncated = j.value("truncated", false);
 }
 
-inline void to_json(nlohmann::json& j, const StreamChunk& c) { j = {{"stream", to_string(c.stream)}, {"data", c.data}}; }
+inline void to_json(nlohmann::json& j, const StreamChunk& c) {
+  j = {{"stream", to_string(c.stream)}, {"data", c.data}};
+}
 inline void from_json(const nlohmann::json& j, StreamChunk& c) {
   c.stream = j.at("stream").get<std::string>() == "stdout" ? OutputStream::out : OutputStream::err;
   c.data = j.at("data").get<std::string>();
@@ -89,7 +91,8 @@ inline void to_json(nlohmann::json& j, const ContainerInfo& i) {
        {"image", i.image},
        {"created_at", json_detail::iso(i.created_at)},
        {"started_at", i.started_at ? nlohmann::json(json_detail::iso(*i.started_at)) : nlohmann::json(nullptr)},
-       {"uptime_seconds", i.uptime ? nlohmann::json(static_cast<double>(i.uptime->count()) / 1e6) : nlohmann::json(nullptr)},
+       {"uptime_seconds",
+        i.uptime ? nlohmann::json(static_cast<double>(i.uptime->count()) / 1e6) : nlohmann::json(nullptr)},
        {"memory_usage", i.memory_usage},
        {"memory_limit", i.memory_limit},
        {"memory_percent", i.memory_percent},
@@ -124,8 +127,13 @@ inline void from_json(const nlohmann::json& j, ContainerInfo& i) {
 }
 
 inline void to_json(nlohmann::json& j, const ContainerListItem& i) {
-  j = {{"id", i.id},       {"name", i.name},       {"status", i.status}, {"image", i.image},
-       {"created_at", i.created_at}, {"persist", i.persist}, {"project", i.project}};
+  j = {{"id", i.id},
+       {"name", i.name},
+       {"status", i.status},
+       {"image", i.image},
+       {"created_at", i.created_at},
+       {"persist", i.persist},
+       {"project", i.project}};
 }
 inline void from_json(const nlohmann::json& j, ContainerListItem& i) {
   i.id = j.value("id", "");
@@ -138,7 +146,9 @@ inline void from_json(const nlohmann::json& j, ContainerListItem& i) {
 }
 
 inline void to_json(nlohmann::json& j, const DoctorReport& d) {
-  j = {{"orphaned_containers", d.orphaned_containers}, {"stale_instance_dirs", d.stale_instance_dirs}, {"healthy", d.healthy}};
+  j = {{"orphaned_containers", d.orphaned_containers},
+       {"stale_instance_dirs", d.stale_instance_dirs},
+       {"healthy", d.healthy}};
 }
 inline void from_json(const nlohmann::json& j, DoctorReport& d) {
   d.orphaned_containers = j.value("orphaned_containers", std::vector<std::string>{});

@@ -30,8 +30,8 @@ enum class OutputStream : std::uint8_t {
 /// wrote (no UTF-8 replacement). `exit_code` is -1 when unknown (timeout, lost connection).
 struct ExecResult {
   int exit_code = -1;
-  std::string out;  ///< reference field `stdout`
-  std::string err;  ///< reference field `stderr`
+  std::string out;          ///< reference field `stdout`
+  std::string err;          ///< reference field `stderr`
   Milliseconds duration{};  ///< reference field `duration_ms`
   bool timed_out = false;
   bool truncated = false;

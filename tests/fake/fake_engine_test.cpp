@@ -96,7 +96,8 @@ TEST(FakeEngine, DetectsEngineKind) {
 TEST(FakeEngine, SilentOnCreateTimesOut) {
   FakeEngine e;
   e.on("POST", "/containers/create", FakeEngine::silent());
-  auto took = timed([&] { EXPECT_THROW((void)pocketdock::create_new_container(fake_options(e, 500ms)), pocketdock::TimeoutError); });
+  auto took = timed(
+      [&] { EXPECT_THROW((void)pocketdock::create_new_container(fake_options(e, 500ms)), pocketdock::TimeoutError); });
   EXPECT_LT(took, 3s);
   EXPECT_GE(took, 400ms);
 }
@@ -107,7 +108,8 @@ TEST(FakeEngine, SilentOnStartTimesOutAndRemovesTheContainer) {
   e.on("POST", "/start", FakeEngine::silent());
   EXPECT_THROW((void)pocketdock::create_new_container(fake_options(e, 500ms)), pocketdock::TimeoutError);
   bool removed = false;
-  for (auto& r : e.requests()) removed |= r.method == "DELETE" && r.target.find("abc123abc123abc123") != std::string::npos;
+  for (auto& r : e.requests())
+    removed |= r.method == "DELETE" && r.target.find("abc123abc123abc123") != std::string::npos;
   EXPECT_TRUE(removed) << "the created container was left behind";
 }
 
@@ -134,7 +136,8 @@ TEST(FakeEngine, CreateSendsNameAndBody) {
     EXPECT_EQ(c.id(), "abc123abc123abc123");
   }
   auto reqs = e.requests();
-  auto it = std::find_if(reqs.begin(), reqs.end(), [](const FakeRequest& r) { return r.target.find("/containers/create") != std::string::npos; });
+  auto it = std::find_if(reqs.begin(), reqs.end(),
+                         [](const FakeRequest& r) { return r.target.find("/containers/create") != std::string::npos; });
   ASSERT_NE(it, reqs.end());
   EXPECT_THAT(it->target, HasSubstr("name=pd-fake0001"));
   EXPECT_EQ(it->headers["content-type"], "application/json");
@@ -152,8 +155,10 @@ TEST(FakeEngine, MalformedJsonIsACommunicationError) {
 
 TEST(FakeEngine, ConflictOnCreateIsNameInUse) {
   FakeEngine e;
-  e.on("POST", "/containers/create",
-       FakeEngine::json(409, R"({"message":"Conflict. The container name \"/pd-fake0001\" is already in use by container \"x\"."})"));
+  e.on(
+      "POST", "/containers/create",
+      FakeEngine::json(
+          409, R"({"message":"Conflict. The container name \"/pd-fake0001\" is already in use by container \"x\"."})"));
   EXPECT_THROW((void)pocketdock::create_new_container(fake_options(e)), pocketdock::ContainerNameInUse);
 }
 
@@ -184,7 +189,8 @@ TEST_F(FakeExec, RunDemuxesAndReadsExitCode) {
   EXPECT_EQ(r.err, "err");
   EXPECT_EQ(r.exit_code, 7);
   auto reqs = engine.requests();
-  auto it = std::find_if(reqs.begin(), reqs.end(), [](const FakeRequest& q) { return q.target.find("/exec/exec1/start") != std::string::npos; });
+  auto it = std::find_if(reqs.begin(), reqs.end(),
+                         [](const FakeRequest& q) { return q.target.find("/exec/exec1/start") != std::string::npos; });
   ASSERT_NE(it, reqs.end());
   EXPECT_EQ(it->headers["upgrade"], "tcp");
   EXPECT_EQ(nlohmann::json::parse(it->body)["Detach"], false);
@@ -198,7 +204,8 @@ TEST_F(FakeExec, NullExitCodeIsNotZero) {
 }
 
 TEST_F(FakeExec, StreamCutInsideAFrameIsAnError) {
-  engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(1, "complete") + frame(1, "cut here").substr(0, 11)));
+  engine.on("POST", "/exec/exec1/start",
+            FakeEngine::upgrade(frame(1, "complete") + frame(1, "cut here").substr(0, 11)));
   auto c = make();
   EXPECT_THROW((void)c.run("x"), pocketdock::SocketCommunicationError);
 }
@@ -258,7 +265,9 @@ TEST_F(FakeExec, ExecCreateCarriesTokenEnvAndOptions) {
   auto c = make();
   (void)c.run("x", {.env = {{"K", "v"}}, .workdir = "/w", .user = "nobody"});
   auto reqs = engine.requests();
-  auto it = std::find_if(reqs.begin(), reqs.end(), [](const FakeRequest& q) { return q.target.find("/containers/abc123abc123abc123/exec") != std::string::npos; });
+  auto it = std::find_if(reqs.begin(), reqs.end(), [](const FakeRequest& q) {
+    return q.target.find("/containers/abc123abc123abc123/exec") != std::string::npos;
+  });
   ASSERT_NE(it, reqs.end());
   auto body = nlohmann::json::parse(it->body);
   EXPECT_EQ(body["Cmd"], (nlohmann::json{"sh", "-c", "x"}));

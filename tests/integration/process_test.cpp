@@ -141,8 +141,8 @@ TEST_F(ProcessTest, SixtyFourAtOnceEachGetTheirOwnOutput) {
   EXPECT_GT(running, 0);
   for (int i = 0; i < kCount; ++i) {
     auto r = procs[static_cast<std::size_t>(i)]->wait(60s);
-    EXPECT_EQ(r.out, fmt::format("out-{}\n", i)) << "process " << i << " exit " << r.exit_code << " after " << r.duration_ms()
-                                                 << " ms, err " << r.err;
+    EXPECT_EQ(r.out, fmt::format("out-{}\n", i))
+        << "process " << i << " exit " << r.exit_code << " after " << r.duration_ms() << " ms, err " << r.err;
     EXPECT_EQ(r.err, fmt::format("err-{}\n", i));
     EXPECT_EQ(r.exit_code, i % 7);
   }

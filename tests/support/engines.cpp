@@ -56,4 +56,3 @@ pocketdock::Container& SharedContainerTest::container() {
 }
 
 }  // namespace pdtest
-

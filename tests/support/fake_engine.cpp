@@ -4,15 +4,15 @@
 
 #include <fmt/format.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <poll.h>
 #include <stdexcept>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 namespace pdtest {
 
@@ -47,7 +47,8 @@ FakeEngine::FakeEngine(bool podman) : podman_(podman) {
     throw std::runtime_error(std::string("fake engine bind: ") + std::strerror(errno));
   }
   on("GET", "/_ping", [this](const FakeRequest&, UnixConnection& c, FakeEngine&) {
-    std::string extra = podman_ ? "Libpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n" : "Server: Docker/20.10.24\r\n";
+    std::string extra =
+        podman_ ? "Libpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n" : "Server: Docker/20.10.24\r\n";
     c.write_all("HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\n" + extra + "Content-Length: 2\r\n\r\nOK",
                 pocketdock::detail::deadline_after(std::chrono::seconds(5)));
     return true;
@@ -119,8 +120,8 @@ void FakeEngine::serve(int fd) {
       auto sp2 = first.find(' ', sp1 + 1);
       req.method = first.substr(0, sp1);
       req.target = first.substr(sp1 + 1, sp2 - sp1 - 1);
-      auto parsed = pocketdock::detail::parse_response_head("HTTP/1.1 200 OK\r\n" +
-                                                            (line_end == std::string::npos ? "" : head.substr(line_end + 2)));
+      auto parsed = pocketdock::detail::parse_response_head(
+          "HTTP/1.1 200 OK\r\n" + (line_end == std::string::npos ? "" : head.substr(line_end + 2)));
       req.headers = parsed.headers;
       if (auto it = req.headers.find("content-length"); it != req.headers.end()) {
         std::size_t len = std::stoul(it->second);
@@ -137,7 +138,8 @@ void FakeEngine::serve(int fd) {
           if (n == 0) break;
           buf.append(tmp, n);
         }
-        auto stop = buf.find("0\r\n\r\n", buf.rfind("\r\n0\r\n\r\n") == std::string::npos ? 0 : buf.rfind("\r\n0\r\n\r\n") + 2);
+        auto stop =
+            buf.find("0\r\n\r\n", buf.rfind("\r\n0\r\n\r\n") == std::string::npos ? 0 : buf.rfind("\r\n0\r\n\r\n") + 2);
         req.body = pocketdock::detail::decode_chunked(buf.substr(0, stop + 5));
         buf.erase(0, stop + 5);
       }
@@ -153,8 +155,10 @@ void FakeEngine::serve(int fd) {
           }
         }
       }
-      bool keep = handler ? handler(req, conn, *this)
-                          : (conn.write_all(http_response(404, R"({"message":"fake engine: no such route"})"), deadline()), true);
+      bool keep =
+          handler
+              ? handler(req, conn, *this)
+              : (conn.write_all(http_response(404, R"({"message":"fake engine: no such route"})"), deadline()), true);
       if (!keep) break;
     }
   } catch (...) {
@@ -193,9 +197,11 @@ FakeHandler FakeEngine::raw(std::string bytes) {
 
 FakeHandler FakeEngine::upgrade(std::string stream) {
   return [stream = std::move(stream)](const FakeRequest&, UnixConnection& c, FakeEngine&) {
-    c.write_all("HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\n"
-                "Upgrade: tcp\r\n\r\n" + stream,
-                pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+    c.write_all(
+        "HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\n"
+        "Upgrade: tcp\r\n\r\n" +
+            stream,
+        pocketdock::detail::deadline_after(std::chrono::seconds(5)));
     return false;
   };
 }

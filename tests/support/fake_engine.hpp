@@ -17,9 +17,9 @@ namespace pdtest {
 
 struct FakeRequest {
   std::string method;
-  std::string target;  ///< path and query, e.g. "/v1.41/containers/x/json?all=true"
+  std::string target;                          ///< path and query, e.g. "/v1.41/containers/x/json?all=true"
   std::map<std::string, std::string> headers;  ///< lower-case keys
-  std::string body;    ///< de-chunked
+  std::string body;                            ///< de-chunked
 };
 
 class FakeEngine;

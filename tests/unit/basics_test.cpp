@@ -110,10 +110,12 @@ void expect_mapped(ApiOp op, int status, const std::string& body, const std::str
 
 TEST(ErrorMapping, StatusAndBodyToExceptions) {
   expect_mapped<ContainerNotFound>(ApiOp::container_inspect, 404, R"({"message":"No such container: c1"})");
-  expect_mapped<ContainerNotFound>(ApiOp::exec_create, 404, R"({"cause":"no such container","message":"x","response":404})");
+  expect_mapped<ContainerNotFound>(ApiOp::exec_create, 404,
+                                   R"({"cause":"no such container","message":"x","response":404})");
   expect_mapped<ContainerNotRunning>(ApiOp::exec_create, 409, R"({"message":"Container c1 is not running"})");
-  expect_mapped<ContainerNotRunning>(ApiOp::exec_create, 500,
-                                     R"({"cause":"container state improper","message":"can only create exec sessions on running containers: container state improper"})");
+  expect_mapped<ContainerNotRunning>(
+      ApiOp::exec_create, 500,
+      R"({"cause":"container state improper","message":"can only create exec sessions on running containers: container state improper"})");
   expect_mapped<ImageNotFound>(ApiOp::container_create, 404, R"({"message":"No such image: x"})");
   expect_mapped<ImageNotFound>(ApiOp::image_save, 404, R"({"message":"nope"})");
   expect_mapped<FileNotFound>(ApiOp::archive_get, 404, R"({"message":"Could not find the file /x in container c1"})");
@@ -137,7 +139,8 @@ TEST(ErrorMapping, MessagesCarryContext) {
   EXPECT_EQ(std::string(ProjectNotInitialized().what()),
             "No .pocketdock/ project directory found. Run `pocketdock init` first.");
   EXPECT_EQ(std::string(ImageNotFound("img").what()), "Image not found: img");
-  EXPECT_EQ(std::string(SocketConnectionError("/x.sock", "refused").what()), "Cannot connect to socket at /x.sock: refused");
+  EXPECT_EQ(std::string(SocketConnectionError("/x.sock", "refused").what()),
+            "Cannot connect to socket at /x.sock: refused");
 }
 
 TEST(Discovery, CandidateOrder) {
@@ -164,8 +167,14 @@ TEST(Discovery, CandidateOrder) {
 }
 
 TEST(CreateBody, ReferenceLabelsLimitsPortsVolumes) {
-  CreateOptions o{.image = "img", .mem_limit = "128m", .cpu_percent = 50, .volumes = {{"/host", "/container"}},
-                  .devices = {"/dev/fuse"}, .ports = {{8080, 80}}, .env = {{"A", "1"}}, .network = false};
+  CreateOptions o{.image = "img",
+                  .mem_limit = "128m",
+                  .cpu_percent = 50,
+                  .volumes = {{"/host", "/container"}},
+                  .devices = {"/dev/fuse"},
+                  .ports = {{8080, 80}},
+                  .env = {{"A", "1"}},
+                  .network = false};
   auto b = container_create_body(o, "pd-12345678", "img", "proj", "/data", "2026-01-01T00:00:00.000000+00:00");
   EXPECT_EQ(b["Cmd"], (nlohmann::json{"sleep", "infinity"}));
   EXPECT_EQ(b["Labels"]["pocketdock.managed"], "true");
@@ -217,7 +226,8 @@ TEST(Profiles, ResolveAndList) {
     FAIL();
   } catch (const InvalidArgument& e) {
     EXPECT_EQ(std::string(e.what()),
-              "Unknown profile 'nope'. Known profiles: agent, dev, embedded, minimal-bun, minimal-node, minimal-python, minimal-shell");
+              "Unknown profile 'nope'. Known profiles: agent, dev, embedded, minimal-bun, minimal-node, "
+              "minimal-python, minimal-shell");
   }
 }
 

@@ -8,8 +8,8 @@
 
 namespace {
 
-using pocketdock::detail::Demuxer;
 using pdtest::frame;
+using pocketdock::detail::Demuxer;
 
 struct Collected {
   std::string out, err, other;

@@ -17,10 +17,16 @@ TEST(Json, ExecResultRoundTripUsesReferenceNames) {
 }
 
 TEST(Json, InfoListItemReportProfileRoundTrip) {
-  ContainerInfo info{.id = "abc", .name = "pd-1", .status = "running", .image = "img",
-                     .created_at = std::chrono::system_clock::from_time_t(1700000000) + std::chrono::microseconds(123456),
-                     .memory_usage = "1.0 MB", .pids = 2, .ports = {{8080, 80}},
-                     .processes = {{{"PID", "1"}, {"COMMAND", "sleep"}}}};
+  ContainerInfo info{
+      .id = "abc",
+      .name = "pd-1",
+      .status = "running",
+      .image = "img",
+      .created_at = std::chrono::system_clock::from_time_t(1700000000) + std::chrono::microseconds(123456),
+      .memory_usage = "1.0 MB",
+      .pids = 2,
+      .ports = {{8080, 80}},
+      .processes = {{{"PID", "1"}, {"COMMAND", "sleep"}}}};
   nlohmann::json j = info;
   EXPECT_EQ(j["created_at"], "2023-11-14T22:13:20.123456+00:00");
   EXPECT_EQ(j["ports"]["8080"], 80);
@@ -38,8 +44,9 @@ TEST(Json, InfoListItemReportProfileRoundTrip) {
 
 TEST(Format, ExecResult) {
   ExecResult r{.exit_code = 0, .out = "hi\n", .duration = Milliseconds(1.25)};
-  EXPECT_EQ(fmt::format("{}", r),
-            "ExecResult(exit_code=0, stdout=\"hi\\n\", stderr=\"\", duration_ms=1.2, timed_out=false, truncated=false)");
+  EXPECT_EQ(
+      fmt::format("{}", r),
+      "ExecResult(exit_code=0, stdout=\"hi\\n\", stderr=\"\", duration_ms=1.2, timed_out=false, truncated=false)");
   EXPECT_EQ(fmt::format("{}", OutputStream::out), "stdout");
   EXPECT_EQ(fmt::format("{}", BufferSnapshot{"a", "b"}), "BufferSnapshot(stdout=\"a\", stderr=\"b\")");
 }
