@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64U * 1024U;
 // Saving or loading a large image can keep the engine silent for minutes (Podman writes the
 // whole archive to a temporary file before sending a byte).
 constexpr std::chrono::milliseconds kImageTransferTimeout = 10min;
