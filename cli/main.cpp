@@ -129,4 +129,10 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace pocketdock::cli
 
-int main(int argc, char** argv) { return pocketdock::cli::run(argc, argv); }
+int main(int argc, char** argv) {
+  try {
+    return pocketdock::cli::run(argc, argv);
+  } catch (...) {
+    return 1;  // run() reports every error it can; this only keeps main() from terminating
+  }
+}

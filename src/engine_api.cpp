@@ -147,19 +147,23 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
   ErrorContext ctx{to_string(op), container_id, message, status};
   const std::string& who = container_id.empty() ? subject : container_id;
   bool no_container = contains(message, "no such container");
+  // Image calls first: their messages may mention containers ("in use by container x").
+  if (op == ApiOp::build) throw BuildError(fmt::format("image build of {} failed: {}", subject, message), ctx);
+  if (op == ApiOp::image_load) throw PocketDockError(fmt::format("image load failed: {}", message), ctx);
+  bool image_op =
+      op == ApiOp::image_save || op == ApiOp::image_inspect || op == ApiOp::image_remove || op == ApiOp::image_tag;
+  // Podman answers 500 "image not known" where Docker answers 404.
+  if (image_op && (contains(message, "image not known") || contains(message, "no such image"))) {
+    throw ImageNotFound(subject, ctx);
+  }
+  if (image_op && status == 409) {
+    throw PocketDockError(fmt::format("{} of {} refused: {}", to_string(op), subject, message), ctx);
+  }
   if (contains(message, "already in use")) throw ContainerNameInUse(subject.empty() ? container_id : subject, ctx);
   if (contains(message, "container state improper") || contains(message, "is not running") ||
       contains(message, "is paused")) {
     throw ContainerNotRunning(who, ctx);
   }
-  if (op == ApiOp::build) throw BuildError(fmt::format("image build of {} failed: {}", subject, message), ctx);
-  // Podman answers 500 "image not known" where Docker answers 404.
-  bool image_op =
-      op == ApiOp::image_save || op == ApiOp::image_inspect || op == ApiOp::image_remove || op == ApiOp::image_tag;
-  if (image_op && (contains(message, "image not known") || contains(message, "no such image"))) {
-    throw ImageNotFound(subject, ctx);
-  }
-  if (op == ApiOp::image_load) throw PocketDockError(fmt::format("image load failed: {}", message), ctx);
   switch (status) {
     case 404:
       switch (op) {

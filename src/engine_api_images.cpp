@@ -10,7 +10,7 @@
 namespace pocketdock::detail {
 namespace {
 
-constexpr std::size_t kMaxLine = 1024 * 1024;
+constexpr std::size_t kMaxLine = 1024U * 1024U;
 
 // Splits a byte stream into lines; a line longer than kMaxLine is passed on in pieces.
 class LineSplitter {

@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64U * 1024U;
 constexpr const char* kPackagesHint =
     "install the Debian packages busybox-static and bash-static "
     "(apt-get install busybox-static bash-static)";

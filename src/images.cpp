@@ -21,7 +21,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kChunk = 64 * 1024;
+constexpr std::size_t kChunk = 64U * 1024U;
 // Saving or loading a large image can keep the engine silent for minutes (Podman writes the
 // whole archive to a temporary file before sending a byte).
 constexpr std::chrono::milliseconds kImageTransferTimeout = 10min;
@@ -174,6 +174,10 @@ std::optional<fs::path> find_profile_dir(const std::string& profile) {
   ProfileInfo info = resolve_profile(profile);
   std::vector<fs::path> roots;
   if (const char* v = std::getenv("POCKETDOCK_IMAGES_DIR"); v != nullptr && *v != '\0') roots.emplace_back(v);
+  // An installed tree that was moved: <prefix>/bin/<program> beside <prefix>/share/pocketdock/images.
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) roots.push_back(exe.parent_path().parent_path() / "share" / "pocketdock" / "images");
   roots.emplace_back(fs::path(POCKETDOCK_DATADIR) / "images");
   roots.emplace_back(fs::path(POCKETDOCK_SOURCE_DATADIR) / "images");
   for (const auto& root : roots) {

@@ -27,8 +27,9 @@ struct BuildOptions {
   EngineOptions engine;
 };
 
-/// The directory holding a profile's Dockerfile: `POCKETDOCK_IMAGES_DIR/<name>` if that variable
-/// is set, else the installed `<datadir>/pocketdock/images/<name>`, else the source tree's
+/// The directory holding a profile's Dockerfile, the first that exists of:
+/// `$POCKETDOCK_IMAGES_DIR/<name>`; `<program dir>/../share/pocketdock/images/<name>` (an installed
+/// tree, even moved); the configured `<datadir>/pocketdock/images/<name>`; the source tree's
 /// `images/<name>` (a build that is not installed). std::nullopt if none exists.
 /// @throws InvalidArgument for an unknown profile.
 [[nodiscard]] std::optional<std::filesystem::path> find_profile_dir(const std::string& profile);
