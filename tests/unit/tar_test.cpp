@@ -137,10 +137,10 @@ TEST(Tar, SourceErrorsReachTheCaller) {
 
 TEST(Tar, WriterStopsWhenTheSinkIsGone) {
   TarWriter w([](std::string_view) { return false; });
-  w.begin_file("f", 0644, 1 << 20, 0);
   std::string block(1 << 20, 'x');
   EXPECT_THROW(
       {
+        w.begin_file("f", 0644, 1 << 20, 0);  // the header goes out at once (no blocking)
         w.write_data(block);
         w.close();
       },
