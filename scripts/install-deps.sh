@@ -5,8 +5,9 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libfmt-dev libgtest-dev
   libgmock-dev libarchive-dev libcli11-dev libyaml-cpp-dev libtomlplusplus-dev libbenchmark-dev)
-engine_pkgs=(podman runc docker.io iptables uidmap slirp4netns fuse-overlayfs busybox-static bash-static curl
-  ca-certificates)
+# catatonit is Podman's init for `Init: true` (only recommended by the podman package).
+engine_pkgs=(podman runc catatonit netavark containernetworking-plugins docker.io tini iptables uidmap slirp4netns
+  fuse-overlayfs busybox-static bash-static curl ca-certificates)
 
 pkgs=("${engine_pkgs[@]}")
 [ "${1:-}" = "--runtime-only" ] || pkgs+=("${build_pkgs[@]}")
@@ -26,5 +27,5 @@ fi
 echo "[deps] installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get install -y -qq "${missing[@]}" >/dev/null
 echo "[deps] done"
