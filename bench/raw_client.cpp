@@ -98,18 +98,23 @@ RawResponse RawClient::request(std::string_view method, std::string_view path, s
   return r;
 }
 
+int RawClient::start_upgraded(const std::string& exec_id, std::string& rest) {
+  int fd = connect_fd();
+  std::string body = R"({"Detach":false,"Tty":false})";
+  write_all(fd, head_of("POST", "/exec/" + exec_id + "/start", body.size(), "application/json",
+                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") +
+                    body);
+  (void)read_head(fd, rest);
+  return fd;
+}
+
 int RawClient::exec(const std::string& container_id, const std::string& argv_json, std::uint64_t* bytes) {
   auto created =
       request("POST", "/containers/" + container_id + "/exec",
               R"({"AttachStdin":false,"AttachStdout":true,"AttachStderr":true,"Tty":false,"Cmd":)" + argv_json + "}");
   std::string id = extract_id(created.body);
-  int fd = connect_fd();
-  std::string body = R"({"Detach":false,"Tty":false})";
-  write_all(fd, head_of("POST", "/exec/" + id + "/start", body.size(), "application/json",
-                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") +
-                    body);
   std::string rest;
-  (void)read_head(fd, rest);
+  int fd = start_upgraded(id, rest);
   // Demultiplex: count payload bytes, as a consumer would.
   std::uint64_t payload = 0;
   std::uint64_t frame_left = 0;
@@ -214,13 +219,8 @@ std::vector<double> RawClient::shell_round_trips(const std::string& container_id
   auto created = request("POST", "/containers/" + container_id + "/exec",
                          R"({"AttachStdin":true,"AttachStdout":true,"AttachStderr":true,"Tty":false,"Cmd":["sh"]})");
   std::string id = extract_id(created.body);
-  int fd = connect_fd();
-  std::string body = R"({"Detach":false,"Tty":false})";
-  write_all(fd, head_of("POST", "/exec/" + id + "/start", body.size(), "application/json",
-                        "Connection: Upgrade\r\nUpgrade: tcp\r\n") +
-                    body);
   std::string rest;
-  (void)read_head(fd, rest);
+  int fd = start_upgraded(id, rest);
   std::vector<double> times;
   char buf[4096];
   for (int i = 0; i < count; ++i) {

@@ -45,6 +45,8 @@ class RawClient {
 
  private:
   int connect_fd() const;
+  /// Starts an exec with the upgrade (101); returns the hijacked fd, bytes past the head in `rest`.
+  int start_upgraded(const std::string& exec_id, std::string& rest);
   std::string socket_;
 };
 

@@ -39,16 +39,12 @@ pdtest::FakeHandler upgrade_then_silence(std::string bytes) {
 class FakeExecModes : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123","Warnings":[]})"));
-    engine.on("POST", "/start", FakeEngine::empty(204));
-    engine.on("DELETE", "/containers/", FakeEngine::empty(204));
+    pdtest::serve_container(engine);
     engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":7})"));
   }
   pocketdock::Container make(std::chrono::milliseconds api_timeout = 500ms) {
-    return pocketdock::create_new_container({.image = "img",
-                                             .name = "pd-fake0002",
-                                             .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
+    return pocketdock::create_new_container(pdtest::fake_container_options(engine, "pd-fake0002", api_timeout));
   }
   FakeEngine engine;
 };

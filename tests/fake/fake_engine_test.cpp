@@ -19,15 +19,10 @@ using ::testing::HasSubstr;
 
 namespace {
 
-pocketdock::CreateOptions fake_options(const FakeEngine& e, std::chrono::milliseconds api_timeout = 2s) {
-  return {.image = "img", .name = "pd-fake0001", .engine = {.socket = e.socket_path(), .api_timeout = api_timeout}};
-}
+using pdtest::serve_container;
 
-void serve_container(FakeEngine& e) {
-  e.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123","Warnings":[]})"));
-  e.on("POST", "/start", FakeEngine::empty(204));
-  e.on("DELETE", "/containers/", FakeEngine::empty(204));
-  e.on("POST", "/stop", FakeEngine::empty(204));
+pocketdock::CreateOptions fake_options(const FakeEngine& e, std::chrono::milliseconds api_timeout = 2s) {
+  return pdtest::fake_container_options(e, "pd-fake0001", api_timeout);
 }
 
 template <class F>

@@ -71,16 +71,12 @@ std::string answer(const std::string& nonce, const std::string& out, const std::
 class FakeSession : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123","Warnings":[]})"));
-    engine.on("POST", "/start", FakeEngine::empty(204));
-    engine.on("DELETE", "/containers/", FakeEngine::empty(204));
+    pdtest::serve_container(engine);
     engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
     engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":9})"));
   }
   pocketdock::Container make(std::chrono::milliseconds api_timeout = 2s) {
-    return pocketdock::create_new_container({.image = "img",
-                                             .name = "pd-fake0001",
-                                             .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}});
+    return pocketdock::create_new_container(pdtest::fake_container_options(engine, "pd-fake0001", api_timeout));
   }
   FakeEngine engine;
 };

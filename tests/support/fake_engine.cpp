@@ -34,6 +34,18 @@ std::string http_response(int status, const std::string& body, const std::string
                      body.size(), body);
 }
 
+void serve_container(FakeEngine& engine) {
+  engine.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123","Warnings":[]})"));
+  engine.on("POST", "/start", FakeEngine::empty(204));
+  engine.on("DELETE", "/containers/", FakeEngine::empty(204));
+  engine.on("POST", "/stop", FakeEngine::empty(204));
+}
+
+pocketdock::CreateOptions fake_container_options(const FakeEngine& engine, const std::string& name,
+                                                 std::chrono::milliseconds api_timeout) {
+  return {.image = "img", .name = name, .engine = {.socket = engine.socket_path(), .api_timeout = api_timeout}};
+}
+
 FakeEngine::FakeEngine(bool podman) : podman_(podman) {
   char tmpl[] = "/tmp/pdfake-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");

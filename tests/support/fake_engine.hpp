@@ -4,7 +4,10 @@
 
 #include "unix_socket.hpp"
 
+#include <pocketdock/options.hpp>
+
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -72,6 +75,13 @@ class FakeEngine {
   std::vector<int> client_fds_;
   std::thread acceptor_;
 };
+
+/// Serves the calls of a container's life: create (id abc123abc123abc123), start, stop, remove.
+void serve_container(FakeEngine& engine);
+
+/// Options creating a container named `name` on the fake engine.
+[[nodiscard]] pocketdock::CreateOptions fake_container_options(const FakeEngine& engine, const std::string& name,
+                                                               std::chrono::milliseconds api_timeout);
 
 /// One multiplexed frame: [type 0 0 0 len(BE32)] payload.
 [[nodiscard]] std::string frame(std::uint8_t type, const std::string& payload);
