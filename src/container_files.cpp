@@ -1,6 +1,5 @@
 // Container file methods: write_file, read_file, list_files, list_entries, push, pull.
 // Everything streams through the archive endpoints; no path ever passes through a shell.
-#include "chunk_queue.hpp"
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "safe_extract.hpp"
@@ -21,7 +20,6 @@
 #include <cstring>
 #include <deque>
 #include <optional>
-#include <thread>
 
 namespace pocketdock {
 namespace detail {
@@ -29,9 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kQueueBytes = 4 * 1024 * 1024;
 constexpr std::size_t kUploadPiece = 256 * 1024;
-constexpr std::size_t kBatchBytes = 256 * 1024;
 constexpr int kMaxSymlinkHops = 8;
 constexpr std::size_t kStatBatchBytes = 64 * 1024;
 
@@ -157,58 +153,18 @@ void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string
   }
 }
 
-// ---- download: the HTTP body feeds libarchive through a bounded queue ----
+// ---- download: libarchive reads the HTTP body straight off its connection ----
 
 class ArchiveDownload {
  public:
-  ArchiveDownload(EngineClient& engine, const std::string& id, const std::string& path) : queue_(kQueueBytes) {
-    thread_ = std::thread([this, &engine, id, path] {
-      try {
-        // The HTTP client hands over a few KiB at a time: batch them, so the queue (and the
-        // consumer's wake-ups) see large pieces.
-        std::string batch;
-        batch.reserve(kBatchBytes);
-        engine.get_archive(id, path, [this, &batch](std::string_view data) {
-          batch.append(data);
-          if (batch.size() < kBatchBytes) return true;
-          bool more = queue_.push(batch);
-          batch.clear();
-          return more;
-        });
-        if (!batch.empty()) (void)queue_.push(batch);
-        queue_.finish();
-      } catch (...) {
-        queue_.finish(std::current_exception());
-      }
-    });
-    try {
-      reader_.emplace([this]() -> std::string_view {
-        auto chunk = queue_.pop();
-        if (!chunk) return {};
-        current_ = std::move(*chunk);
-        return current_;
-      });
-    } catch (...) {
-      stop();
-      throw;
-    }
-  }
-  ~ArchiveDownload() { stop(); }
-  ArchiveDownload(const ArchiveDownload&) = delete;
-  ArchiveDownload& operator=(const ArchiveDownload&) = delete;
+  ArchiveDownload(EngineClient& engine, const std::string& id, const std::string& path)
+      : body_(engine.get_archive(id, path)), reader_([this] { return body_.next(); }) {}
 
-  TarReader& reader() { return *reader_; }
+  TarReader& reader() { return reader_; }
 
  private:
-  void stop() noexcept {
-    queue_.cancel();
-    if (thread_.joinable()) thread_.join();
-  }
-
-  ChunkQueue queue_;
-  std::string current_;
-  std::thread thread_;
-  std::optional<TarReader> reader_;
+  BodyReader body_;  // before reader_: the reader pulls from it
+  TarReader reader_;
 };
 
 /// True if the entry belongs to the requested path: its first component is the path's name.

@@ -275,6 +275,30 @@ int EngineClient::call_streaming(ApiOp op, const ApiRequest& request, const std:
   return status;
 }
 
+BodyReader EngineClient::call_download(ApiOp op, const ApiRequest& request, const std::string& container_id,
+                                       const std::string& subject) {
+  auto timeout = request.timeout.value_or(api_timeout_);
+  const std::string what = request.method + " " + request.path;
+  ErrorContext ctx{what, container_id, "", 0};
+  Deadline deadline = deadline_after(timeout);
+  try {
+    UnixConnection conn = open_raw(deadline);
+    conn.write_all(format_request(request.method, target_of(*this, request), request.body, request.content_type,
+                                  {{"Connection", "close"}}),
+                   deadline);
+    std::string leftover;
+    ResponseHead head = read_response_head(conn, leftover, deadline);
+    if (head.status >= 400) {
+      throw_api_error(op, head.status, read_small_body(conn, head, std::move(leftover), deadline), container_id,
+                      subject);
+    }
+    return BodyReader(std::move(conn), head, std::move(leftover), timeout, what);
+  } catch (const TimeoutError& e) {
+    if (!e.context().operation.empty()) throw;
+    throw TimeoutError(fmt::format("{}: the engine did not answer within {} ms", what, timeout.count()), ctx);
+  }
+}
+
 ApiResponse EngineClient::call_upload(
     ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
     const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce) {

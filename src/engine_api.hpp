@@ -2,6 +2,7 @@
 // The engine API layer: one function per Engine endpoint, error mapping in one place, and every
 // Podman/Docker difference handled here.
 
+#include "body_reader.hpp"
 #include "http.hpp"
 #include "unix_socket.hpp"
 
@@ -154,6 +155,12 @@ class EngineClient {
   int call_streaming(ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
                      const std::function<bool(std::string_view)>& on_data);
 
+  /// Sends `request` on a connection of its own and hands back its body to read piece by piece
+  /// (`Connection: close`: the body ends the connection). For a status >= 400 the mapped error
+  /// is thrown. Each read of the body waits at most the call's timeout.
+  /// @throws SocketConnectionError, SocketCommunicationError, TimeoutError
+  [[nodiscard]] BodyReader call_download(ApiOp op, const ApiRequest& request, const std::string& container_id,
+                                         const std::string& subject);
   /// Sends a request body produced piecewise (chunked). `produce(write)` writes some data with
   /// `write` and returns true while there is more. Status >= 400 throws the mapped error.
   ApiResponse call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id,
@@ -184,12 +191,11 @@ class EngineClient {
   /// @throws FileNotFound (Docker: `path` missing), ContainerNotFound, SocketError, TimeoutError
   void put_archive(const std::string& container_id, const std::string& path,
                    const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
-  /// Streams the tar of `path` to `on_data` (return false to stop). Podman follows a symlink
+  /// The tar of `path`, to read piece by piece. Podman follows a symlink
   /// given as `path`; Docker returns the link itself. On Podman the archive may also hold
   /// siblings whose name differs only where `path` has a '*' (see podman_literal_path).
   /// @throws FileNotFound, ContainerNotFound, SocketError, TimeoutError
-  void get_archive(const std::string& container_id, const std::string& path,
-                   const std::function<bool(std::string_view)>& on_data);
+  [[nodiscard]] BodyReader get_archive(const std::string& container_id, const std::string& path);
   /// `HEAD /containers/{id}/archive?path=` decoded from X-Docker-Container-Path-Stat; empty when
   /// the path does not exist. A symlink is followed on both engines (Podman does it itself).
   /// @throws ContainerNotFound (checked by an inspect, a HEAD answer has no message), SocketError

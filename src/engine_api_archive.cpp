@@ -94,11 +94,10 @@ void EngineClient::put_archive(const std::string& container_id, const std::strin
   (void)call_upload(ApiOp::archive_put, r, container_id, path, produce);
 }
 
-void EngineClient::get_archive(const std::string& container_id, const std::string& path,
-                               const std::function<bool(std::string_view)>& on_data) {
+BodyReader EngineClient::get_archive(const std::string& container_id, const std::string& path) {
   ApiRequest r{.path = "/containers/" + url_encode(container_id) + "/archive",
                .query = {{"path", literal_path(*this, path)}}};
-  (void)call_streaming(ApiOp::archive_get, r, container_id, path, on_data);
+  return call_download(ApiOp::archive_get, r, container_id, path);
 }
 
 std::optional<ArchivePathStat> EngineClient::stat_archive_path(const std::string& container_id,

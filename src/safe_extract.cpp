@@ -16,8 +16,6 @@
 namespace pocketdock::detail {
 namespace {
 
-constexpr std::size_t kCopyBuffer = 256 * 1024;
-
 class Fd {
  public:
   explicit Fd(int fd = -1) noexcept : fd_(fd) {}
@@ -130,19 +128,23 @@ void SafeExtractor::write_file(int parent, const std::string& name, TarReader& r
   std::string tmp = fmt::format(".pocketdock-tmp-{}-{}", ::getpid(), counter_++);
   Fd out(::openat(parent, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) throw PocketDockError(fmt::format("cannot create a file in {}: {}", root_.string(), errno_text()));
-  std::vector<char> buffer(kCopyBuffer);
   try {
-    for (;;) {
-      std::size_t n = reader.read(buffer.data(), buffer.size());
-      if (n == 0) break;
-      const char* p = buffer.data();
-      while (n > 0) {
-        ssize_t w = ::write(out.get(), p, n);
+    // Blocks straight from libarchive's buffer; a sparse entry's holes stay holes.
+    std::string_view block;
+    std::int64_t offset = 0;
+    std::int64_t end = 0;
+    while (reader.read_block(block, offset)) {
+      while (!block.empty()) {
+        ssize_t w = ::pwrite(out.get(), block.data(), block.size(), static_cast<off_t>(offset));
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) throw PocketDockError(fmt::format("writing {}: {}", (root_ / name).string(), errno_text()));
-        p += w;
-        n -= static_cast<std::size_t>(w);
+        block.remove_prefix(static_cast<std::size_t>(w));
+        offset += w;
       }
+      end = std::max(end, offset);
+    }
+    if (entry.size > end && ::ftruncate(out.get(), static_cast<off_t>(entry.size)) != 0) {
+      throw PocketDockError(fmt::format("writing {}: {}", (root_ / name).string(), errno_text()));
     }
   } catch (...) {
     ::unlinkat(parent, tmp.c_str(), 0);

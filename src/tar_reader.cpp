@@ -104,4 +104,16 @@ std::size_t TarReader::read(char* buffer, std::size_t size) {
   return static_cast<std::size_t>(n);
 }
 
+bool TarReader::read_block(std::string_view& block, std::int64_t& offset) {
+  const void* data = nullptr;
+  std::size_t size = 0;
+  la_int64_t at = 0;
+  int rc = archive_read_data_block(archive_, &data, &size, &at);
+  if (rc == ARCHIVE_EOF) return false;
+  if (rc < ARCHIVE_WARN) fail("reading entry data");
+  block = std::string_view(static_cast<const char*>(data), size);
+  offset = at;
+  return true;
+}
+
 }  // namespace pocketdock::detail

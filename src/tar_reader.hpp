@@ -44,6 +44,10 @@ class TarReader {
   bool next(TarEntry& entry);
   /// Reads the current entry's data; 0 at its end.
   std::size_t read(char* buffer, std::size_t size);
+  /// The current entry's next block of data, without a copy: `block` views libarchive's buffer
+  /// until the next call, `offset` is where it goes in the file (a sparse entry skips its holes).
+  /// Returns false at the entry's end. @throws as `next`
+  bool read_block(std::string_view& block, std::int64_t& offset);
 
  private:
   static long read_callback(struct archive* a, void* self, const void** buffer);

@@ -76,6 +76,22 @@ class HostileTar {
   archive* a_;
 };
 
+/// A 100 kB single-file archive, and the head of a Content-Length answer for it.
+std::string big_tar_and_head(std::string& head) {
+  HostileTar t;
+  t.file("x", std::string(100000, 'x'));
+  std::string tar = t.finish();
+  head = "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " + std::to_string(tar.size()) +
+         "\r\n\r\n";
+  return tar;
+}
+
+std::string fmt_hex(std::size_t n) {
+  std::ostringstream ss;
+  ss << std::hex << n;
+  return ss.str();
+}
+
 std::string read_host(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;
@@ -248,15 +264,50 @@ TEST_F(FakeFiles, SilentArchiveGetTimesOut) {
 }
 
 TEST_F(FakeFiles, ArchiveCutMidStreamIsAnError) {
-  HostileTar t;
-  t.file("x", std::string(100000, 'x'));
-  std::string tar = t.finish();
-  std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nContent-Length: " + std::to_string(tar.size()) +
-      "\r\n\r\n";
+  std::string head;
+  std::string tar = big_tar_and_head(head);
   engine.on("GET", "/archive", FakeEngine::raw(head + tar.substr(0, 5000)));
   auto c = make();
   EXPECT_THROW((void)c.read_file("/x"), pocketdock::PocketDockError);
+}
+
+TEST_F(FakeFiles, ArchiveThatGoesSilentMidBodyTimesOut) {
+  std::string head;
+  std::string tar = big_tar_and_head(head);
+  engine.on("GET", "/archive",
+            [bytes = head + tar.substr(0, 5000)](const pdtest::FakeRequest&, pocketdock::detail::UnixConnection& c,
+                                                 FakeEngine& e) {
+              c.write_all(bytes, pocketdock::detail::deadline_after(5s));
+              e.wait_until_stopped();
+              return false;
+            });
+  auto c = make();
+  auto t0 = std::chrono::steady_clock::now();
+  try {
+    (void)c.read_file("/x");
+    ADD_FAILURE() << "read_file returned";
+  } catch (const pocketdock::TimeoutError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("/archive"));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 6s);
+}
+
+TEST_F(FakeFiles, ChunkedArchiveWithExtensionsAndTrailersReadsBack) {
+  HostileTar t;
+  std::string data(300000, 'y');
+  t.file("x", data);
+  std::string tar = t.finish();
+  std::string body;
+  for (std::size_t at = 0; at < tar.size(); at += 70000) {
+    std::string piece = tar.substr(at, 70000);
+    body += fmt_hex(piece.size()) + ";ext=1\r\n" + piece + "\r\n";
+  }
+  body += "0\r\nX-Trailer: yes\r\n\r\n";
+  engine.on("GET", "/archive",
+            FakeEngine::raw("HTTP/1.1 200 OK\r\nContent-Type: application/x-tar\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                            body));
+  auto c = make();
+  EXPECT_EQ(c.read_file("/x"), data);
 }
 
 TEST_F(FakeFiles, TmpfsPathIsRejectedBeforeAnyArchiveCall) {

@@ -1,5 +1,4 @@
 // Tar reader/writer, safe extraction and archive-stat parsing (issue 4), without an engine.
-#include "chunk_queue.hpp"
 #include "engine_api.hpp"
 #include "safe_extract.hpp"
 #include "tar_reader.hpp"
@@ -7,13 +6,17 @@
 
 #include <pocketdock/errors.hpp>
 
+#include <archive.h>
+#include <archive_entry.h>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
-#include <thread>
+#include <vector>
 
 namespace fs = std::filesystem;
 using namespace pocketdock::detail;
@@ -200,33 +203,6 @@ TEST(ArchivePath, PodmanGlobEscaping) {
   EXPECT_EQ(podman_literal_path("/tmp/a*b"), "/tmp/a?b");
 }
 
-TEST(ChunkQueue, BoundedAndCancellable) {
-  ChunkQueue q(10);
-  std::thread producer([&] {
-    for (int i = 0; i < 100; ++i) {
-      if (!q.push("12345")) return;
-    }
-    q.finish();
-  });
-  std::size_t got = 0;
-  while (auto c = q.pop()) got += c->size();
-  producer.join();
-  EXPECT_EQ(got, 500U);
-
-  ChunkQueue q2(10);
-  std::thread blocked([&] {
-    while (q2.push("12345")) {
-    }
-  });
-  (void)q2.pop();
-  q2.cancel();
-  blocked.join();  // returns: a cancelled queue refuses pushes
-
-  ChunkQueue q3(10);
-  q3.finish(std::make_exception_ptr(pocketdock::TimeoutError("late")));
-  EXPECT_THROW((void)q3.pop(), pocketdock::TimeoutError);
-}
-
 class Extract : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -295,3 +271,45 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
 }
 
 }  // namespace
+
+TEST_F(Extract, SparseEntryKeepsItsHolesAndLength) {
+  // A pax sparse entry: data at [0, 4 KiB) and [2 MiB, 2 MiB + 4 KiB), a hole to its 3 MiB end.
+  const la_int64_t logical = 3 << 20;
+  const la_int64_t second = 2 << 20;
+  std::string block_a(4096, 'a');
+  std::string block_b(4096, 'b');
+  std::vector<char> buffer(1 << 20);
+  std::size_t used = 0;
+  archive* a = archive_write_new();
+  archive_write_set_format_pax(a);
+  archive_write_open_memory(a, buffer.data(), buffer.size(), &used);
+  archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "sparse.bin");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  archive_entry_set_size(e, logical);
+  archive_entry_sparse_add_entry(e, 0, 4096);
+  archive_entry_sparse_add_entry(e, second, 4096);
+  ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+  // The writer takes the logical file: holes are given as zeros and skipped.
+  std::string logical_data(static_cast<std::size_t>(logical), '\0');
+  logical_data.replace(0, 4096, block_a);
+  logical_data.replace(static_cast<std::size_t>(second), 4096, block_b);
+  ASSERT_EQ(archive_write_data(a, logical_data.data(), logical_data.size()), logical);
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  std::string tar(buffer.data(), used);
+  ASSERT_LT(tar.size(), 64U * 1024) << "the archive should hold only the data blocks";
+
+  TarReader r(pieces(tar, 1000));
+  SafeExtractor x(root, "sparse.bin", true);
+  TarEntry entry;
+  while (r.next(entry)) x.extract(r, entry);
+  x.finish();
+  EXPECT_TRUE(x.rejected().empty());
+  std::ifstream in(root / "sparse.bin", std::ios::binary);
+  std::string got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(got.size(), logical_data.size());
+  EXPECT_TRUE(got == logical_data);
+}
