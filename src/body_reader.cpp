@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::size_t kBufferBytes = 256 * 1024;
 constexpr std::size_t kMaxLine = 4096;
+constexpr std::string_view kCutBody = "the engine closed the connection inside the body";
 
 }  // namespace
 
@@ -43,14 +44,7 @@ void BodyReader::fail(std::string_view why) const {
 }
 
 bool BodyReader::fill() {
-  if (begin_ == end_) {
-    begin_ = end_ = 0;
-  } else if (begin_ > 0 && end_ == kBufferBytes) {
-    std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
-    end_ -= begin_;
-    begin_ = 0;
-  }
-  if (end_ == kBufferBytes) fail("response framing line too long");
+  if (begin_ == end_) begin_ = end_ = 0;
   std::size_t n = 0;
   try {
     n = conn_.read_some(buffer_.get() + end_, kBufferBytes - end_, deadline_after(idle_timeout_));
@@ -77,7 +71,7 @@ std::string_view BodyReader::read_line() {
       end_ -= begin_;
       begin_ = 0;
     }
-    if (!fill()) fail("the engine closed the connection inside the body");
+    if (!fill()) fail(kCutBody);
   }
 }
 
@@ -115,7 +109,7 @@ std::string_view BodyReader::next() {
         done_ = true;
         break;
       }
-      fail("the engine closed the connection inside the body");
+      fail(kCutBody);
     }
     std::size_t n = end_ - begin_;
     if (framing_ != Framing::until_close) n = static_cast<std::size_t>(std::min<std::uint64_t>(n, remaining_));

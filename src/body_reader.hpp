@@ -33,7 +33,8 @@ class BodyReader {
 
  private:
   enum class Framing { length, chunked, until_close };
-  /// Reads more into the buffer (compacting it first); false at end of stream.
+  /// Reads more into the buffer after what it holds (from its start once drained); false at
+  /// end of stream.
   bool fill();
   /// Reads one CRLF-terminated line of at most a few KiB (chunk sizes, trailers).
   std::string_view read_line();
