@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
-eval "$(bash scripts/engines.sh start)"
+sockets=$(bash scripts/engines.sh start)
+eval "$sockets"
 export POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET
 
 cmake --preset default >/dev/null

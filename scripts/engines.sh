@@ -15,11 +15,12 @@ log() { printf '[engines] %s\n' "$*" >&2; }
 
 ping() { curl -sf --max-time 2 --unix-socket "$1" http://localhost/_ping 2>/dev/null | grep -q OK; }
 
+# Waits for the engine we just launched as `pid` to answer on `sock`.
 wait_ping() {
-  local sock=$1 name=$2 pidfile=$3
+  local sock=$1 name=$2 pid=$3
   for _ in $(seq 1 120); do
     ping "$sock" && return 0
-    if [ -f "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
       log "$name exited during start-up; its log:"; tail -n 30 "$run_dir/$name.log" >&2 || true; return 1
     fi
     sleep 0.5
@@ -28,8 +29,24 @@ wait_ping() {
   return 1
 }
 
+# An engine this script started earlier that no longer answers (its run was cut off, say) is
+# ended by the PID it recorded; a PID file whose process is gone is only removed.
+clear_stale() {
+  local pidfile=$1 name=$2 pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ]; then
+    log "ending the unresponsive $name we started earlier (pid $pid)"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+  fi
+  rm -f "$pidfile"
+}
+
 start_podman() {
   if ping "$podman_sock"; then log "podman already answers on $podman_sock"; return 0; fi
+  clear_stale "$run_dir/podman.pid" podman
   rm -f "$podman_sock"
   cat >"$run_dir/containers.conf" <<CONF
 [containers]
@@ -42,19 +59,22 @@ CONF
   log "starting podman system service on $podman_sock"
   CONTAINERS_CONF=$run_dir/containers.conf setsid podman system service --time=0 "unix://$podman_sock" \
     >"$run_dir/podman.log" 2>&1 </dev/null &
-  echo $! >"$run_dir/podman.pid"
-  wait_ping "$podman_sock" podman "$run_dir/podman.pid"
+  local pid=$!
+  echo "$pid" >"$run_dir/podman.pid"
+  wait_ping "$podman_sock" podman "$pid"
 }
 
 start_docker() {
   if ping "$docker_sock"; then log "docker already answers on $docker_sock"; return 0; fi
+  # dockerd writes docker.pid itself; a stale one (dockerd killed) must not be read as ours.
+  clear_stale "$run_dir/docker.pid" dockerd
   rm -f "$docker_sock"
   mkdir -p "$run_dir/docker-data" "$run_dir/docker-exec"
   log "starting dockerd on $docker_sock"
   setsid dockerd --host "unix://$docker_sock" --data-root "$run_dir/docker-data" \
     --exec-root "$run_dir/docker-exec" --pidfile "$run_dir/docker.pid" \
     >"$run_dir/docker.log" 2>&1 </dev/null &
-  wait_ping "$docker_sock" docker "$run_dir/docker.pid"
+  wait_ping "$docker_sock" docker "$!"
 }
 
 # Builds images/minimal-shell (FROM scratch + the host's static busybox and bash) through POST /build.

@@ -15,7 +15,8 @@ for s in "${POCKETDOCK_SOCKET:-}" "${XDG_RUNTIME_DIR:-/run/user/$(id -u)}/podman
 done
 if [ -z "$sock" ]; then
   echo "[quickstart] no engine answers: starting a private Podman service"
-  eval "$(bash scripts/engines.sh start podman)"
+  sockets=$(bash scripts/engines.sh start podman)
+  eval "$sockets"
   sock=$POCKETDOCK_TEST_PODMAN_SOCKET
 else
   echo "[quickstart] using the engine at $sock"

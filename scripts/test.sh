@@ -7,7 +7,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/install-deps.sh
-eval "$(bash scripts/engines.sh start)"
+# An assignment, not `eval "$(...)"`: an engine that does not come up must stop the run here.
+sockets=$(bash scripts/engines.sh start)
+eval "$sockets"
+: "${POCKETDOCK_TEST_PODMAN_SOCKET:?engines.sh did not report the Podman socket}"
+: "${POCKETDOCK_TEST_DOCKER_SOCKET:?engines.sh did not report the Docker socket}"
 export POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET
 # Labels this run's test containers, so its leak check ignores any other run's.
 export POCKETDOCK_TEST_RUN_ID=${POCKETDOCK_TEST_RUN_ID:-run-$(date +%s)-$$}
