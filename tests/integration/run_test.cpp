@@ -117,9 +117,22 @@ TEST_F(RunTest, StdinIsDelivered) {
 }
 
 TEST_F(RunTest, StdinIsEmptyByDefault) {
+  // Without input the exec's stdin is not attached: the command must read EOF at once, in every mode.
   auto r = container().run("cat; echo done", {.timeout = 5s});
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.out, "done\n");
+  auto empty = container().run("cat; echo done", {.timeout = 5s, .input = ""});
+  EXPECT_FALSE(empty.timed_out);
+  EXPECT_EQ(empty.out, "done\n");
+  auto s = container().stream("cat; echo done", {.timeout = 5s});
+  std::string streamed;
+  for (const auto& chunk : s) streamed += chunk.data;
+  EXPECT_EQ(streamed, "done\n");
+  EXPECT_FALSE(s.result().timed_out);
+  auto p = container().spawn("cat; echo done", {.run = {.timeout = 5s}});
+  auto waited = p.wait(5s);
+  EXPECT_FALSE(waited.timed_out);
+  EXPECT_EQ(waited.out, "done\n");
 }
 
 TEST_F(RunTest, BinaryOutputIsUnchanged) {
