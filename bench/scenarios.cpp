@@ -5,6 +5,7 @@
 #include <pocketdock/pocketdock.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <stdlib.h>
 #include <algorithm>
@@ -83,188 +84,294 @@ pocketdock::CreateOptions lib_options(const Config& cfg) {
   return o;
 }
 
-Row ratio_row(std::string figure, std::string unit, double floor, double lib, double cli, double limit,
-              bool lower_is_better) {
-  Row r{std::move(figure), std::move(unit), floor, lib, cli, "", true};
+/// A figure measured in pairs: floor and library back to back, the order alternating, so that the
+/// engine's drift (measured: the same raw client moved 64 -> 105 MB/s within a minute) hits both
+/// alike. The ratio is the median of the per-pair ratios.
+struct Pairs {
+  std::vector<double> floor;
+  std::vector<double> lib;
+  std::vector<double> ratio;
+};
+
+Pairs run_pairs(const Config& cfg, const char* label, int n, const std::function<double()>& floor_once,
+                const std::function<double()>& lib_once) {
+  Pairs p;
+  for (int i = 0; i < n; ++i) {
+    double f = 0;
+    double l = 0;
+    if (i % 2 == 0) {
+      f = floor_once();
+      l = lib_once();
+    } else {
+      l = lib_once();
+      f = floor_once();
+    }
+    p.floor.push_back(f);
+    p.lib.push_back(l);
+    p.ratio.push_back(l / f);
+    if (cfg.samples) std::printf("  %s pair %d: floor %.3f lib %.3f ratio %.3f\n", label, i, f, l, l / f);
+  }
+  return p;
+}
+
+Row paired_row(std::string figure, std::string unit, const Pairs& p, double cli, double limit, bool lower_is_better) {
+  Row r{std::move(figure),
+        std::move(unit),
+        percentile(p.floor, 0.5),
+        percentile(p.lib, 0.5),
+        cli,
+        percentile(p.ratio, 0.5),
+        "",
+        true};
   if (limit > 0) {
-    r.target = lower_is_better ? "lib/floor <= " + std::to_string(limit).substr(0, 4)
-                               : "lib/floor >= " + std::to_string(limit).substr(0, 4);
-    double ratio = lib / floor;
-    r.pass = lower_is_better ? ratio <= limit : ratio >= limit;
+    char b[48];
+    std::snprintf(b, sizeof b, "lib/floor %s %.2f", lower_is_better ? "<=" : ">=", limit);
+    r.target = b;
+    r.pass = lower_is_better ? r.ratio <= limit : r.ratio >= limit;
   }
   return r;
 }
 
+Row reported(std::string figure, std::string unit, double floor, double lib) {
+  return {std::move(figure), std::move(unit), floor, lib, -1, -1, "", true};
+}
+
+Row rss_row(std::string scenario, double rss) {
+  return {"peak RSS, " + std::move(scenario), "MiB", -1, rss, -1, -1, "< 64 MiB", rss < 64};
+}
+
+/// Runs `f`, returning its wall time in ms and adding its client CPU time to `cpu`.
+double timed(const std::function<void()>& f, double& cpu) {
+  double c0 = cpu_ms();
+  double t = time_ms(f);
+  cpu += cpu_ms() - c0;
+  return t;
+}
+
+/// Runs `f` and returns the peak RSS (MiB) reached while it ran.
+double with_peak_rss(const std::function<void()>& f) {
+  reset_peak_rss();
+  f();
+  return peak_rss_mib();
+}
+
+bool selected(const Config& cfg, const std::string& name) {
+  return cfg.only.empty() || std::find(cfg.only.begin(), cfg.only.end(), name) != cfg.only.end();
+}
+
+std::string mib_label(const Config& cfg) {
+  return cfg.big_bytes >= (1ULL << 20) ? std::to_string(cfg.big_bytes >> 20) + " MiB"
+                                       : std::to_string(cfg.big_bytes) + " B";
+}
+
+void exec_scenarios(const Config& cfg, RawClient& raw, pocketdock::Container& c, bool have_cli,
+                    std::vector<Row>& rows) {
+  const std::string id = c.id();
+  for (int i = 0; i < 3; ++i) {
+    (void)raw.exec(id, R"(["true"])");
+    (void)c.run(pocketdock::Command::argv({"true"}));
+  }
+  double floor_cpu = 0;
+  double lib_cpu = 0;
+  double rss = 0;
+  Pairs p = run_pairs(
+      cfg, "exec", cfg.iterations, [&] { return timed([&] { (void)raw.exec(id, R"(["true"])"); }, floor_cpu); },
+      [&] {
+        double t = 0;
+        rss = std::max(
+            rss, with_peak_rss([&] { t = timed([&] { (void)c.run(pocketdock::Command::argv({"true"})); }, lib_cpu); }));
+        return t;
+      });
+  std::vector<double> cli_t;
+  if (have_cli) {
+    std::string cmd = cli_prefix(cfg) + " exec " + id + " true";
+    for (int i = 0; i < std::max(3, cfg.iterations / 3); ++i) {
+      cli_t.push_back(time_ms([&] { (void)std::system(cmd.c_str()); }));
+    }
+  }
+  rows.push_back(paired_row("exec round trip p50", "ms", p, percentile(cli_t, 0.5), 1.05, true));
+  rows.push_back(reported("exec round trip p99", "ms", percentile(p.floor, 0.99), percentile(p.lib, 0.99)));
+  rows.back().cli = percentile(cli_t, 0.99);
+  const double n = static_cast<double>(cfg.iterations);
+  rows.push_back({"client CPU per exec", "ms", floor_cpu / n, lib_cpu / n, -1, -1, "lib <= 2 ms", lib_cpu / n <= 2.0});
+  rows.push_back(rss_row("exec loop", rss));
+}
+
+void threads_scenario(const Config& cfg, RawClient& raw, pocketdock::Container& c, std::vector<Row>& rows) {
+  const std::string id = c.id();
+  const int per_thread = std::max(2, cfg.iterations / 4);
+  auto throughput = [&](const std::function<void()>& one) {
+    std::vector<std::thread> threads;
+    auto t0 = Clock::now();
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < per_thread; ++i) one();
+      });
+    }
+    for (auto& t : threads) t.join();
+    return 8.0 * per_thread / (ms(Clock::now() - t0) / 1000.0);
+  };
+  double rss = 0;
+  Pairs p = run_pairs(
+      cfg, "8 threads", cfg.quick ? 1 : 3, [&] { return throughput([&] { (void)raw.exec(id, R"(["true"])"); }); },
+      [&] {
+        double r = 0;
+        rss = std::max(
+            rss, with_peak_rss([&] { r = throughput([&] { (void)c.run(pocketdock::Command::argv({"true"})); }); }));
+        return r;
+      });
+  rows.push_back(paired_row("8-thread exec throughput", "exec/s", p, -1, 0, false));
+  rows.push_back(rss_row("8 threads", rss));
+}
+
+/// A throughput figure: `floor_once` and `lib_once` each move `cfg.big_bytes` once; `before` runs
+/// untimed ahead of each of them. Adds the throughput, client CPU and peak RSS rows of `what`.
+void throughput_rows(const Config& cfg, std::vector<Row>& rows, const std::string& what,
+                     const std::function<void()>& before, const std::function<void()>& floor_once,
+                     const std::function<void()>& lib_once) {
+  const double mb = static_cast<double>(cfg.big_bytes) / 1e6;
+  double floor_cpu = 0;
+  double lib_cpu = 0;
+  double rss = 0;
+  Pairs p = run_pairs(
+      cfg, what.c_str(), cfg.runs,
+      [&] {
+        before();
+        return mb / (timed(floor_once, floor_cpu) / 1000.0);
+      },
+      [&] {
+        before();
+        double t = 0;
+        rss = std::max(rss, with_peak_rss([&] { t = timed(lib_once, lib_cpu); }));
+        return mb / (t / 1000.0);
+      });
+  rows.push_back(paired_row(what + " throughput (" + mib_label(cfg) + ")", "MB/s", p, -1, 0.95, false));
+  const double n = static_cast<double>(cfg.runs);
+  rows.push_back(reported("client CPU per " + what, "ms", floor_cpu / n, lib_cpu / n));
+  rows.push_back(rss_row(what, rss));
+}
+
+void stdout_scenario(const Config& cfg, RawClient& raw, pocketdock::Container& c, std::vector<Row>& rows) {
+  const std::string id = c.id();
+  const std::string count = std::to_string(cfg.big_bytes);
+  throughput_rows(
+      cfg, rows, "stdout", [] {},
+      [&] {
+        std::uint64_t got = 0;
+        (void)raw.exec(id, R"(["head","-c",")" + count + R"(","/dev/zero"])", &got);
+        if (got != cfg.big_bytes) throw std::runtime_error("the floor's stdout was short");
+      },
+      [&] {
+        std::uint64_t got = 0;
+        auto s =
+            c.stream(pocketdock::Command::argv({"head", "-c", count, "/dev/zero"}), {.max_output = cfg.big_bytes + 1});
+        s.collect_output(false);  // consumed as a stream: constant memory
+        for (const auto& chunk : s) got += chunk.data.size();
+        if (got != cfg.big_bytes) throw std::runtime_error("the library's stdout was short");
+      });
+}
+
+void transfer_scenarios(const Config& cfg, RawClient& raw, pocketdock::Container& c, std::vector<Row>& rows) {
+  const std::string id = c.id();
+  char dir_tmpl[] = "/tmp/pdbench-XXXXXX";
+  if (::mkdtemp(dir_tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
+  const std::string dir = dir_tmpl;
+  const std::string file = dir + "/big.bin";
+  std::string make = "head -c " + std::to_string(cfg.big_bytes) + " /dev/urandom > " + file + " && tar -C " + dir +
+                     " -cf " + dir + "/big.tar big.bin";
+  if (std::system(make.c_str()) != 0) throw std::runtime_error("could not make the test file");
+  // Warm-up: the first file operation on a container reads its mount table once.
+  std::ofstream(dir + "/small.txt") << "warm";
+  c.push(dir + "/small.txt", "/tmp/small.txt");
+  c.pull("/tmp/small.txt", dir + "/small-back.txt");
+  // Before each transfer: the last one's dirty pages are written back and its copy is gone.
+  auto before = [&] {
+    std::filesystem::remove(dir + "/raw-pull.tar");
+    std::filesystem::remove(dir + "/lib-pull.bin");
+    ::sync();
+  };
+  if (selected(cfg, "push")) {
+    throughput_rows(
+        cfg, rows, "push", before, [&] { raw.put_archive(id, "/tmp", dir + "/big.tar"); },
+        [&] { c.push(file, "/tmp/big.bin"); });
+  }
+  if (selected(cfg, "pull")) {
+    if (!selected(cfg, "push")) c.push(file, "/tmp/big.bin");
+    throughput_rows(
+        cfg, rows, "pull", before, [&] { (void)raw.get_archive_to_file(id, "/tmp/big.bin", dir + "/raw-pull.tar"); },
+        [&] {
+          c.pull("/tmp/big.bin", dir + "/lib-pull.bin");
+          if (std::filesystem::file_size(dir + "/lib-pull.bin") != cfg.big_bytes) {
+            throw std::runtime_error("the library's pull was short");
+          }
+        });
+  }
+  std::filesystem::remove_all(dir);
+}
+
+void session_scenario(const Config& cfg, RawClient& raw, pocketdock::Container& c, std::vector<Row>& rows) {
+  const int m = cfg.quick ? 20 : 1000;
+  // The first round trips of a new shell include its start-up: both sides drop ten.
+  auto floor_t = raw.shell_round_trips(c.id(), m + 10);
+  floor_t.erase(floor_t.begin(), floor_t.begin() + 10);
+  std::vector<double> lib_t;
+  double rss = with_peak_rss([&] {
+    auto s = c.session();
+    for (int i = 0; i < 10; ++i) (void)s.send_and_wait("true");
+    for (int i = 0; i < m; ++i) lib_t.push_back(time_ms([&] { (void)s.send_and_wait("true"); }));
+    s.close();
+  });
+  double p50 = percentile(lib_t, 0.5);
+  rows.push_back({"session round trip p50", "ms", percentile(floor_t, 0.5), p50, -1, -1, "lib <= 1 ms", p50 <= 1.0});
+  rows.push_back(reported("session round trip p99", "ms", percentile(floor_t, 0.99), percentile(lib_t, 0.99)));
+  rows.push_back(rss_row("session", rss));
+}
+
+void lifecycle_scenario(const Config& cfg, RawClient& raw, bool have_cli, std::vector<Row>& rows) {
+  double rss = 0;
+  Pairs p = run_pairs(
+      cfg, "lifecycle", cfg.iterations, [&] { return time_ms([&] { raw.create_start_remove(kImage, rand_name()); }); },
+      [&] {
+        double t = 0;
+        rss = std::max(rss, with_peak_rss([&] {
+                         t = time_ms([&] {
+                           auto x = pocketdock::create_new_container(lib_options(cfg));
+                           x.shutdown();
+                         });
+                       }));
+        return t;
+      });
+  std::vector<double> cli_t;
+  if (have_cli) {
+    for (int i = 0; i < std::max(2, cfg.iterations / 6); ++i) {
+      std::string name = rand_name();
+      std::string cmd = cli_prefix(cfg) + " run -d --init --name " + name + " --label pocketdock.test=true " + kImage +
+                        " sleep infinity >/dev/null && " + cli_prefix(cfg) + " rm -f " + name + " >/dev/null";
+      cli_t.push_back(time_ms([&] { (void)std::system(cmd.c_str()); }));
+    }
+  }
+  rows.push_back(paired_row("create+start+shutdown p50", "ms", p, percentile(cli_t, 0.5), 1.05, true));
+  rows.push_back(rss_row("create+start+shutdown", rss));
+}
+
 }  // namespace
+
+const std::vector<std::string>& scenario_names() {
+  static const std::vector<std::string> names = {"exec", "threads", "stdout", "push", "pull", "session", "lifecycle"};
+  return names;
+}
 
 std::vector<Row> run_all(const Config& cfg) {
   std::vector<Row> rows;
   RawClient raw(cfg.socket);
-  const int n = cfg.iterations;
   bool have_cli = cli_available(cfg);
   auto c = pocketdock::create_new_container(lib_options(cfg));
-  const std::string id = c.id();
-
-  // Exec round trip of `true`: floor and library alternate, so drift hits both alike.
-  {
-    std::vector<double> floor_t, lib_t, cli_t;
-    for (int i = 0; i < 2; ++i) {
-      (void)raw.exec(id, R"(["true"])");
-      (void)c.run(pocketdock::Command::argv({"true"}));
-    }
-    double lib_cpu = 0;
-    reset_peak_rss();
-    for (int i = 0; i < n; ++i) {
-      floor_t.push_back(time_ms([&] { (void)raw.exec(id, R"(["true"])"); }));
-      double c0 = cpu_ms();
-      lib_t.push_back(time_ms([&] { (void)c.run(pocketdock::Command::argv({"true"})); }));
-      lib_cpu += cpu_ms() - c0;
-    }
-    double rss = peak_rss_mib();
-    if (have_cli) {
-      std::string cmd = cli_prefix(cfg) + " exec " + id + " true";
-      for (int i = 0; i < std::max(3, n / 3); ++i) cli_t.push_back(time_ms([&] { (void)std::system(cmd.c_str()); }));
-    }
-    rows.push_back(ratio_row("exec round trip p50", "ms", percentile(floor_t, 0.5), percentile(lib_t, 0.5),
-                             percentile(cli_t, 0.5), 1.05, true));
-    rows.push_back(ratio_row("exec round trip p99", "ms", percentile(floor_t, 0.99), percentile(lib_t, 0.99),
-                             percentile(cli_t, 0.99), 0, true));
-    Row cpu{"client CPU per exec", "ms", -1, lib_cpu / n, -1, "lib <= 2 ms", lib_cpu / n <= 2.0};
-    rows.push_back(cpu);
-    rows.push_back({"peak RSS, exec loop", "MiB", -1, rss, -1, "", true});
-  }
-
-  // 8 threads running execs on one container.
-  {
-    const int per_thread = std::max(2, n / 4);
-    auto throughput = [&](const std::function<void()>& one) {
-      std::vector<std::thread> threads;
-      auto t0 = Clock::now();
-      for (int t = 0; t < 8; ++t) {
-        threads.emplace_back([&] {
-          for (int i = 0; i < per_thread; ++i) one();
-        });
-      }
-      for (auto& t : threads) t.join();
-      return 8.0 * per_thread / (ms(Clock::now() - t0) / 1000.0);
-    };
-    double floor = throughput([&] { (void)raw.exec(id, R"(["true"])"); });
-    reset_peak_rss();
-    double lib = throughput([&] { (void)c.run(pocketdock::Command::argv({"true"})); });
-    double rss = peak_rss_mib();
-    rows.push_back(ratio_row("8-thread exec throughput", "exec/s", floor, lib, -1, 0, false));
-    rows.push_back({"peak RSS, 8 threads", "MiB", -1, rss, -1, "", true});
-  }
-
-  // stdout throughput of a large output, consumed and discarded.
-  {
-    std::string count = std::to_string(cfg.big_bytes);
-    // Medians of three runs each, floor and library alternating.
-    std::vector<double> floor_runs, lib_runs;
-    double rss = 0;
-    for (int i = 0; i < 3; ++i) {
-      std::uint64_t got = 0;
-      double floor_ms = time_ms([&] { (void)raw.exec(id, R"(["head","-c",")" + count + R"(","/dev/zero"])", &got); });
-      floor_runs.push_back(static_cast<double>(got) / 1e6 / (floor_ms / 1000.0));
-      reset_peak_rss();
-      std::uint64_t lib_bytes = 0;
-      double lib_ms = time_ms([&] {
-        auto s =
-            c.stream(pocketdock::Command::argv({"head", "-c", count, "/dev/zero"}), {.max_output = cfg.big_bytes + 1});
-        s.collect_output(false);  // consume as a stream: constant memory
-        for (const auto& chunk : s) lib_bytes += chunk.data.size();
-      });
-      rss = std::max(rss, peak_rss_mib());
-      lib_runs.push_back(static_cast<double>(lib_bytes) / 1e6 / (lib_ms / 1000.0));
-    }
-    double floor_mbs = percentile(floor_runs, 0.5);
-    double lib_mbs = percentile(lib_runs, 0.5);
-    rows.push_back(ratio_row("stdout throughput (" + std::to_string(cfg.big_bytes >> 20) + " MiB)", "MB/s", floor_mbs,
-                             lib_mbs, -1, 0.95, false));
-    rows.push_back({"peak RSS, stdout stream", "MiB", -1, rss, -1, "< 64 MiB", rss < 64});
-  }
-
-  // Push and pull of a large random file.
-  {
-    char dir_tmpl[] = "/tmp/pdbench-XXXXXX";
-    std::string dir = ::mkdtemp(dir_tmpl);
-    std::string file = dir + "/big.bin";
-    std::string make = "head -c " + std::to_string(cfg.big_bytes) + " /dev/urandom > " + file + " && tar -C " + dir +
-                       " -cf " + dir + "/big.tar big.bin";
-    if (std::system(make.c_str()) != 0) throw std::runtime_error("could not make the test file");
-    double mb = static_cast<double>(cfg.big_bytes) / 1e6;
-    // Warm-up: the first file operation on a container reads its mount table once.
-    {
-      std::ofstream(dir + "/small.txt") << "warm";
-      c.push(dir + "/small.txt", "/tmp/small.txt");
-      c.pull("/tmp/small.txt", dir + "/small-back.txt");
-    }
-    // Medians of three transfers each, floor and library alternating.
-    std::vector<double> fpush, lpush, fpull, lpull;
-    double push_rss = 0;
-    double pull_rss = 0;
-    for (int i = 0; i < 3; ++i) {
-      fpush.push_back(time_ms([&] { raw.put_archive(id, "/tmp", dir + "/big.tar"); }));
-      reset_peak_rss();
-      lpush.push_back(time_ms([&] { c.push(file, "/tmp/big.bin"); }));
-      push_rss = std::max(push_rss, peak_rss_mib());
-      fpull.push_back(time_ms([&] { (void)raw.get_archive_to_file(id, "/tmp/big.bin", dir + "/raw-pull.tar"); }));
-      reset_peak_rss();
-      lpull.push_back(time_ms([&] { c.pull("/tmp/big.bin", dir + "/lib-pull.bin"); }));
-      pull_rss = std::max(pull_rss, peak_rss_mib());
-      std::filesystem::remove(dir + "/lib-pull.bin");
-    }
-    double floor_push = percentile(fpush, 0.5);
-    double lib_push = percentile(lpush, 0.5);
-    double floor_pull = percentile(fpull, 0.5);
-    double lib_pull = percentile(lpull, 0.5);
-    std::string rm = "rm -rf " + dir;
-    (void)std::system(rm.c_str());
-    rows.push_back(ratio_row("push throughput (" + std::to_string(cfg.big_bytes >> 20) + " MiB)", "MB/s",
-                             mb / (floor_push / 1000), mb / (lib_push / 1000), -1, 0.95, false));
-    rows.push_back({"peak RSS, push", "MiB", -1, push_rss, -1, "< 64 MiB", push_rss < 64});
-    rows.push_back(ratio_row("pull throughput (" + std::to_string(cfg.big_bytes >> 20) + " MiB)", "MB/s",
-                             mb / (floor_pull / 1000), mb / (lib_pull / 1000), -1, 0.95, false));
-    rows.push_back({"peak RSS, pull", "MiB", -1, pull_rss, -1, "< 64 MiB", pull_rss < 64});
-  }
-
-  // Session round trip of `true`.
-  {
-    const int m = cfg.quick ? 20 : 1000;
-    auto floor_t = raw.shell_round_trips(id, m);
-    auto s = c.session();
-    for (int i = 0; i < 10; ++i) (void)s.send_and_wait("true");
-    std::vector<double> lib_t;
-    for (int i = 0; i < m; ++i) lib_t.push_back(time_ms([&] { (void)s.send_and_wait("true"); }));
-    s.close();
-    double p50 = percentile(lib_t, 0.5);
-    rows.push_back({"session round trip p50", "ms", percentile(floor_t, 0.5), p50, -1, "lib <= 1 ms", p50 <= 1.0});
-    rows.push_back({"session round trip p99", "ms", percentile(floor_t, 0.99), percentile(lib_t, 0.99), -1, "", true});
-  }
-
-  // Create + start + shutdown of a container.
-  {
-    std::vector<double> floor_t, lib_t, cli_t;
-    const int m = std::max(3, n / 3);
-    for (int i = 0; i < m; ++i) {
-      floor_t.push_back(time_ms([&] { raw.create_start_remove(kImage, rand_name()); }));
-      lib_t.push_back(time_ms([&] {
-        auto x = pocketdock::create_new_container(lib_options(cfg));
-        x.shutdown();
-      }));
-    }
-    if (have_cli) {
-      for (int i = 0; i < std::max(2, m / 2); ++i) {
-        std::string name = rand_name();
-        std::string cmd = cli_prefix(cfg) + " run -d --init --name " + name + " --label pocketdock.test=true " +
-                          kImage + " sleep infinity >/dev/null && " + cli_prefix(cfg) + " rm -f " + name +
-                          " >/dev/null";
-        cli_t.push_back(time_ms([&] { (void)std::system(cmd.c_str()); }));
-      }
-    }
-    rows.push_back(ratio_row("create+start+shutdown p50", "ms", percentile(floor_t, 0.5), percentile(lib_t, 0.5),
-                             percentile(cli_t, 0.5), 1.05, true));
-  }
+  if (selected(cfg, "exec")) exec_scenarios(cfg, raw, c, have_cli, rows);
+  if (selected(cfg, "threads")) threads_scenario(cfg, raw, c, rows);
+  if (selected(cfg, "stdout")) stdout_scenario(cfg, raw, c, rows);
+  if (selected(cfg, "push") || selected(cfg, "pull")) transfer_scenarios(cfg, raw, c, rows);
+  if (selected(cfg, "session")) session_scenario(cfg, raw, c, rows);
+  if (selected(cfg, "lifecycle")) lifecycle_scenario(cfg, raw, have_cli, rows);
   return rows;
 }
 
@@ -275,14 +382,16 @@ void print_table(const Config& cfg, const std::vector<Row>& rows) {
     std::snprintf(b, sizeof b, v >= 100 ? "%.0f" : "%.2f", v);
     return std::string(b);
   };
-  std::printf("\n## %s (%s), %d iterations\n\n", cfg.engine.c_str(), cfg.socket.c_str(), cfg.iterations);
+  std::printf("\n## %s (%s): %d exec and lifecycle pairs, %d transfer pairs of %s\n\n", cfg.engine.c_str(),
+              cfg.socket.c_str(), cfg.iterations, cfg.runs, mib_label(cfg).c_str());
   std::printf("| %-34s | %-6s | %9s | %9s | %9s | %9s | %-20s | %-6s |\n", "figure", "unit", "floor", "library", "CLI",
               "lib/floor", "target", "result");
   std::printf("|%s|%s|%s|%s|%s|%s|%s|%s|\n", std::string(36, '-').c_str(), std::string(8, '-').c_str(),
               std::string(11, '-').c_str(), std::string(11, '-').c_str(), std::string(11, '-').c_str(),
               std::string(11, '-').c_str(), std::string(22, '-').c_str(), std::string(8, '-').c_str());
   for (const auto& r : rows) {
-    std::string ratio = r.floor > 0 && r.lib >= 0 ? num(r.lib / r.floor) : "-";
+    double value = r.ratio >= 0 ? r.ratio : (r.floor > 0 && r.lib >= 0 ? r.lib / r.floor : -1);
+    std::string ratio = num(value);
     std::printf("| %-34s | %-6s | %9s | %9s | %9s | %9s | %-20s | %-6s |\n", r.figure.c_str(), r.unit.c_str(),
                 num(r.floor).c_str(), num(r.lib).c_str(), num(r.cli).c_str(), ratio.c_str(), r.target.c_str(),
                 r.target.empty() ? "" : (r.pass ? "ok" : "MISSED"));

@@ -9,10 +9,16 @@ namespace bench {
 struct Config {
   std::string engine;
   std::string socket;
-  int iterations = 30;
+  int iterations = 40;                     ///< exec and create+start+shutdown pairs
+  int runs = 11;                           ///< pairs of each large transfer
   std::uint64_t big_bytes = 256ULL << 20;  ///< size of the throughput scenarios
+  std::vector<std::string> only;           ///< scenarios to run (empty: all)
+  bool samples = false;                    ///< print every pair's figures
   bool quick = false;                      ///< smoke run: few iterations, small sizes, no verdict
 };
+
+/// The scenario names `--only` takes.
+[[nodiscard]] const std::vector<std::string>& scenario_names();
 
 struct Row {
   std::string figure;
@@ -20,6 +26,7 @@ struct Row {
   double floor = -1;  ///< < 0: not applicable
   double lib = -1;
   double cli = -1;
+  double ratio = -1;   ///< median of the per-pair lib/floor ratios; < 0: lib/floor of the medians
   std::string target;  ///< e.g. "lib/floor <= 1.05"; empty: reported only
   bool pass = true;
 };
