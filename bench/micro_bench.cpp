@@ -6,8 +6,11 @@
 
 #include <benchmark/benchmark.h>
 
+#include <pocketdock/types.hpp>
+
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -66,6 +69,29 @@ void BM_DemuxCollect(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(stream.size()));
 }
 BENCHMARK(BM_DemuxCollect)->Arg(8192)->Arg(32768)->Unit(benchmark::kMillisecond);
+
+// The streaming path: each payload becomes an owned chunk, as ExecStream hands them out.
+void BM_DemuxChunks(benchmark::State& state) {
+  const auto frame = static_cast<std::size_t>(state.range(0));
+  const std::string stream = make_stream(frame, 16U << 20);
+  for (auto _ : state) {
+    std::deque<pocketdock::StreamChunk> chunks;
+    std::uint64_t consumed = 0;
+    pocketdock::detail::Demuxer d;
+    for (std::size_t pos = 0; pos < stream.size(); pos += 65536) {
+      d.feed(std::string_view(stream).substr(pos, 65536), [&](std::uint8_t, std::string_view p) {
+        chunks.push_back(pocketdock::StreamChunk{pocketdock::OutputStream::out, std::string(p)});
+      });
+      while (!chunks.empty()) {
+        consumed += chunks.front().data.size();
+        chunks.pop_front();
+      }
+    }
+    benchmark::DoNotOptimize(consumed);
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations()) * static_cast<std::int64_t>(stream.size()));
+}
+BENCHMARK(BM_DemuxChunks)->Arg(8192)->Arg(32768)->Unit(benchmark::kMillisecond);
 
 // Ring buffer writes of engine-sized frames into a full 1 MiB buffer (eviction on every write).
 void BM_RingBufferWrite(benchmark::State& state) {
