@@ -150,7 +150,15 @@ void SessionCore::start() {
                     said.empty() ? "" : ": ", said),
         ErrorContext{"session start", container_id_, "", 0});
   }
-  if (probe.out == "bash") dialect_ = ShellDialect::bash;
+  if (probe.out == "bash") {
+    dialect_ = ShellDialect::bash;
+    try {
+      write_script(bash_prelude());
+    } catch (const PocketDockError&) {
+      shutdown(true);
+      throw;
+    }
+  }
   (void)read();
   // Opened after the probe, so the log holds only what the user sent and got.
   auto log = InstanceLogFile::open_session(container_->data_path, exec_id_);
@@ -361,7 +369,7 @@ void SessionCore::write_script(const std::string& script) {
 void SessionCore::send(std::string_view command) {
   check_command(command);
   if (log_) log_->session_send(command);
-  write_script(wrap_send(command, random_hex(kNonceDigits), dialect_));
+  write_script(wrap_send(command, dialect_));
 }
 
 ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<std::chrono::milliseconds> timeout_opt) {

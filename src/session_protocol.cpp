@@ -21,16 +21,6 @@ bool is_blank_script(std::string_view command) {
   return true;
 }
 
-// The command verbatim in a quoted here-document, read into __pd_cmd by a builtin (no fork).
-std::string heredoc_read(std::string_view command, const std::string& nonce) {
-  std::string delimiter = "__PD_" + nonce;
-  std::string s = fmt::format("IFS= read -r -d '' __pd_cmd <<'{}'\n", delimiter);
-  s.append(command);
-  if (command.empty() || command.back() != '\n') s.push_back('\n');
-  s.append(delimiter).push_back('\n');
-  return s;
-}
-
 std::string braced(std::string_view command) {
   std::string s = "{\n";
   if (is_blank_script(command)) {
@@ -45,21 +35,44 @@ std::string braced(std::string_view command) {
 
 }  // namespace
 
+// The bash dialect's functions. __pd_r reads the payload: its byte count in one read(2) (LC_ALL=C
+// makes -N count bytes in any locale), nothing from a payload cut short by EOF. __pd_b starts a
+// command, __pd_e ends it with the status eval left in $?. Builtins are called as such, so user
+// functions named read, printf, export... do not get in the way.
+std::string bash_prelude() {
+  return fmt::format(
+      "__pd_r() {{ LC_ALL=C IFS= builtin read -r -N \"$1\" __pd_c || __pd_c=; }}\n"
+      "__pd_b() {{ __pd_r \"$1\"; __pd_n=${{__pd_c:0:{0}}}; builtin export {1}=\"${{__pd_c:{0}:{0}}}\"; "
+      "__pd_c=${{__pd_c:{2}}}; builtin printf '\\036PDS%s\\036' \"$__pd_n\"; "
+      "builtin printf '\\036PDS%s\\036' \"$__pd_n\" >&2; }}\n"
+      "__pd_e() {{ builtin local __pd_x=$?; builtin unset {1} __pd_c; "
+      "builtin printf '\\036PDE%s %d\\036' \"$__pd_n\" \"$__pd_x\"; "
+      "builtin printf '\\036PDE%s\\036' \"$__pd_n\" >&2; }}\n",
+      kNonceDigits, kSessionCommandVar, 2 * kNonceDigits);
+}
+
 std::string wrap_command(std::string_view command, const std::string& nonce, const std::string& kill_token,
                          ShellDialect dialect) {
+  if (dialect == ShellDialect::bash) {
+    std::string s = fmt::format("__pd_b {};builtin eval \"$__pd_c\" </dev/null;__pd_e\n",
+                                nonce.size() + kill_token.size() + command.size());
+    s.append(nonce).append(kill_token).append(command);
+    return s;
+  }
   std::string begin = fmt::format("export {}={}; printf '\\036PDS{}\\036'; printf '\\036PDS{}\\036' >&2; ",
                                   kSessionCommandVar, kill_token, nonce, nonce);
   std::string end = fmt::format(
       "; __pd_rc=$?; unset {} __pd_cmd; printf '\\036PDE{} %d\\036' \"$__pd_rc\"; printf '\\036PDE{}\\036' >&2\n",
       kSessionCommandVar, nonce, nonce);
-  if (dialect == ShellDialect::bash) {
-    return heredoc_read(command, nonce) + begin + "eval \"$__pd_cmd\" </dev/null" + end;
-  }
   return begin + braced(command) + end;
 }
 
-std::string wrap_send(std::string_view command, const std::string& nonce, ShellDialect dialect) {
-  if (dialect == ShellDialect::bash) return heredoc_read(command, nonce) + "eval \"$__pd_cmd\" </dev/null\n";
+std::string wrap_send(std::string_view command, ShellDialect dialect) {
+  if (dialect == ShellDialect::bash) {
+    std::string s = fmt::format("__pd_r {};builtin eval \"$__pd_c\" </dev/null\n", command.size());
+    s.append(command);
+    return s;
+  }
   return braced(command) + "\n";
 }
 

@@ -10,6 +10,11 @@
 // (RS = '\x1e'). Only markers carrying a nonce the scanner was told to expect are protocol; any
 // other bytes, including a marker with another nonce, are output. Markers need no line breaks, so
 // output without a trailing newline is kept.
+//
+// bash reads a script from a pipe one byte per read(2), so for bash the session defines a few
+// functions once (bash_prelude()) and each command is then a short line followed by a payload of
+// exactly N bytes that `read -N N` takes in one read(2): the nonce, the kill token and the command
+// verbatim. The command is still eval'ed at the top level of the shell.
 
 #include <cstddef>
 #include <optional>
@@ -26,18 +31,21 @@ inline constexpr const char* kSessionCommandVar = "POCKETDOCK_SESSION_CMD";
 
 /// Which kind of script the shell understands.
 enum class ShellDialect {
-  bash,   ///< the command is read verbatim from a here-document and eval'ed (syntax errors are contained)
+  bash,   ///< the command is read verbatim by `read -N` and eval'ed (syntax errors are contained)
   posix,  ///< the command is sent verbatim inside `{ ... }` (a syntax error ends the shell)
 };
 
+/// The shell functions the bash dialect's commands call; written once before the first of them.
+[[nodiscard]] std::string bash_prelude();
+
 /// The script that runs `command` with stdin from /dev/null, framed by the markers of `nonce`,
 /// its processes carrying `kSessionCommandVar=kill_token`. `command` is sent as-is, never quoted.
+/// `nonce` and `kill_token` are kNonceDigits hex digits each.
 [[nodiscard]] std::string wrap_command(std::string_view command, const std::string& nonce,
                                        const std::string& kill_token, ShellDialect dialect);
 
-/// The script for a fire-and-forget command: stdin from /dev/null, no markers (`nonce` only makes
-/// the here-document delimiter unique).
-[[nodiscard]] std::string wrap_send(std::string_view command, const std::string& nonce, ShellDialect dialect);
+/// The script for a fire-and-forget command: stdin from /dev/null, no markers.
+[[nodiscard]] std::string wrap_send(std::string_view command, ShellDialect dialect);
 
 /// Finds the markers of expected nonces in one output stream, fed in arbitrary pieces. Holds back
 /// at most one marker's length of bytes that could still turn out to be a marker.

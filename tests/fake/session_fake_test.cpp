@@ -9,8 +9,10 @@
 
 #include <chrono>
 #include <functional>
-#include <regex>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 using namespace std::chrono_literals;
 using pdtest::FakeEngine;
@@ -27,15 +29,23 @@ std::chrono::milliseconds elapsed_since(std::chrono::steady_clock::time_point t0
 }
 
 // Answers the scripts written to the session: `reply(index, nonce)` gives the bytes to send for
-// the index-th command, or nullopt to cut the connection.
+// the index-th send_and_wait command, or nullopt to cut the connection. Every script the library
+// wrote (sent ones too) is recorded in `seen` when given.
+struct SeenScripts {
+  std::mutex mutex;
+  std::vector<pdtest::ShellScript> scripts;
+  std::vector<pdtest::ShellScript> copy() {
+    std::lock_guard lock(mutex);
+    return scripts;
+  }
+};
 using FakeShell = std::function<std::optional<std::string>(int index, const std::string& nonce)>;
 
-pdtest::FakeHandler fake_shell(FakeShell reply) {
-  return [reply](const FakeRequest&, pocketdock::detail::UnixConnection& c, FakeEngine& e) {
+pdtest::FakeHandler fake_shell(FakeShell reply, std::shared_ptr<SeenScripts> seen = nullptr) {
+  return [reply, seen](const FakeRequest&, pocketdock::detail::UnixConnection& c, FakeEngine& e) {
     c.write_all(kUpgrade, pocketdock::detail::deadline_after(1s));
-    std::string input;
+    pdtest::ShellScriptParser parser;
     int index = 0;
-    static const std::regex kStart("PDS([0-9a-f]{32})");
     char buf[4096];
     while (!e.stopping()) {
       std::size_t n = 0;
@@ -45,16 +55,14 @@ pdtest::FakeHandler fake_shell(FakeShell reply) {
         continue;
       }
       if (n == 0) return false;
-      input.append(buf, n);
-      std::smatch m;
-      // A script is complete once its last line (the stderr end marker) has arrived.
-      while (std::regex_search(input, m, kStart)) {
-        std::string nonce = m[1];
-        std::string tail = "PDE" + nonce + "\\036' >&2\n";
-        auto end = input.find(tail);
-        if (end == std::string::npos) break;
-        input.erase(0, end + tail.size());
-        auto bytes = reply(index++, nonce);
+      parser.feed(std::string_view(buf, n));
+      while (auto script = parser.next()) {
+        if (seen) {
+          std::lock_guard lock(seen->mutex);
+          seen->scripts.push_back(*script);
+        }
+        if (script->nonce.empty()) continue;  // a sent command gets no markers
+        auto bytes = reply(index++, script->nonce);
         if (!bytes) return false;
         c.write_all(*bytes, pocketdock::detail::deadline_after(1s));
       }
@@ -121,6 +129,49 @@ TEST_F(FakeSession, FakeShellRoundTrip) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(s.send_and_wait("again").exit_code, 2);
   EXPECT_THAT(s.read(), ::testing::StartsWith("xout1errlaterxout2err"));  // the last "later" may still be on its way
+}
+
+// The dialect the probe finds decides the form of every later script; both carry commands verbatim.
+void expect_scripts_in_dialect(FakeEngine& engine, pocketdock::Container& c, bool bash) {
+  auto recorded = std::make_shared<SeenScripts>();
+  engine.on("POST", "/exec/exec1/start",
+            fake_shell(
+                [bash](int index, const std::string& nonce) -> std::optional<std::string> {
+                  return answer(nonce, index == 0 && bash ? "bash" : "", "", 0);
+                },
+                recorded));
+  const std::string waited = "echo 'h\xc3\xa9llo \xe2\x9c\x93' \"$x\"\nprintf done";
+  const std::string sent = "x=1 # no newline at the end";
+  {
+    auto s = c.session();
+    EXPECT_EQ(s.send_and_wait(waited).exit_code, 0);
+    s.send(sent);
+    EXPECT_EQ(s.send_and_wait("").exit_code, 0);
+  }
+  std::vector<pdtest::ShellScript> seen = recorded->copy();
+  ASSERT_EQ(seen.size(), 4U);
+  const auto& probe = seen[0];
+  EXPECT_FALSE(probe.bash_form);  // before the probe the dialect is unknown
+  EXPECT_EQ(probe.command, "printf %s \"${BASH_VERSION:+bash}\"");
+  for (std::size_t i = 1; i < seen.size(); ++i) EXPECT_EQ(seen[i].bash_form, bash) << i;
+  EXPECT_EQ(seen[1].command, waited);
+  EXPECT_EQ(seen[1].nonce.size(), 32U);
+  EXPECT_EQ(seen[1].kill_token.size(), 32U);
+  EXPECT_NE(seen[1].nonce, seen[1].kill_token);
+  EXPECT_EQ(seen[2].command, sent);
+  EXPECT_EQ(seen[2].nonce, "");
+  EXPECT_EQ(seen[3].command, bash ? "" : ":");
+  EXPECT_NE(seen[3].nonce, seen[1].nonce);
+}
+
+TEST_F(FakeSession, BashDialectScriptsCarryCommandsVerbatim) {
+  auto c = make();
+  expect_scripts_in_dialect(engine, c, true);
+}
+
+TEST_F(FakeSession, PosixDialectScriptsCarryCommandsVerbatim) {
+  auto c = make();
+  expect_scripts_in_dialect(engine, c, false);
 }
 
 TEST_F(FakeSession, ConnectionCutMidCommandEndsTheSession) {

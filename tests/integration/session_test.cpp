@@ -217,6 +217,40 @@ TEST_F(SessionTest, SyntaxErrorIsContainedInBash) {
   EXPECT_EQ(session().send_and_wait("echo still").out, "still\n");
 }
 
+TEST_F(SessionTest, CommandsRunAtTheTopLevel) {
+  // As at the top level of a non-interactive bash: return, break and local fail and the list goes on.
+  auto ret = session().send_and_wait("return 3; echo after-return");
+  EXPECT_EQ(ret.out, "after-return\n");
+  EXPECT_THAT(ret.err, HasSubstr("return"));
+  auto brk = session().send_and_wait("break; echo after-break");
+  EXPECT_EQ(brk.out, "after-break\n");
+  auto loc = session().send_and_wait("local v=1; echo \"[$v]\"");
+  EXPECT_EQ(loc.out, "[]\n");
+  EXPECT_THAT(loc.err, HasSubstr("local"));
+  EXPECT_EQ(session().send_and_wait("f() { local v=inner; return 4; }; v=outer; f; echo \"$? $v\"").out, "4 outer\n");
+  // Multi-byte text is counted in bytes (it would eat the next command otherwise).
+  const std::string text = "h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80";
+  auto mb = session().send_and_wait("s='" + text + "'; printf '%s\\n' \"$s\"; printf %s \"$s\" | wc -c | tr -d ' '");
+  EXPECT_EQ(mb.out, text + "\n" + std::to_string(text.size()) + "\n");
+  EXPECT_EQ(session().send_and_wait("echo \"$v\"").out, "outer\n");
+  // User functions named like the builtins the protocol uses do not get in its way.
+  EXPECT_TRUE(
+      session()
+          .send_and_wait("read() { echo fake-read; }; printf() { echo fake-printf; }; eval() { echo fake-eval; }; "
+                         "export() { :; }; unset() { :; }")
+          .ok());
+  auto fake = session().send_and_wait("printf x; read; echo ok; printf e >&2");
+  EXPECT_EQ(fake.out, "fake-printf\nfake-read\nok\n");
+  EXPECT_EQ(fake.err, "fake-printf\n");
+  session().send("x=sent");
+  auto env = session().send_and_wait("env | grep -c '^POCKETDOCK_SESSION_CMD='; echo $x");
+  EXPECT_EQ(env.out, "1\nsent\n");
+  EXPECT_EQ(env.exit_code, 0);
+  auto timed = session().send_and_wait("sleep 30", 300ms);  // the kill token still reaches the command
+  EXPECT_TRUE(timed.timed_out);
+  EXPECT_EQ(session().send_and_wait("echo alive", 10s).out, "alive\n");
+}
+
 TEST_F(SessionTest, RunDoesNotSeeSessionState) {
   EXPECT_TRUE(session().send_and_wait("export SESSION_VAR=yes; cd /tmp").ok());
   auto r = container().run("echo \"[$SESSION_VAR]\"; pwd");

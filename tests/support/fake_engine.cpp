@@ -29,6 +29,62 @@ std::string frame(std::uint8_t type, const std::string& payload) {
   return out + payload;
 }
 
+std::optional<ShellScript> ShellScriptParser::next() {
+  static constexpr std::size_t kDigits = 32;
+  static constexpr std::string_view kBegin = "__pd_b ";
+  static constexpr std::string_view kSend = "__pd_r ";
+  static constexpr std::string_view kExport = "export POCKETDOCK_SESSION_CMD=";
+  static constexpr std::string_view kBody = "{\n";
+  static constexpr std::string_view kBodyEnd = "\n} </dev/null";
+  std::string_view in = input_;
+  for (;;) {
+    std::size_t eol = in.find('\n');
+    if (eol == std::string_view::npos) return std::nullopt;
+    std::string_view line = in.substr(0, eol + 1);
+    if (line.starts_with(kBegin) || line.starts_with(kSend)) {
+      std::size_t size = std::stoul(std::string(line.substr(kBegin.size())));
+      if (in.size() < line.size() + size) return std::nullopt;
+      std::string payload(in.substr(line.size(), size));
+      ShellScript script{.bash_form = true};
+      if (line.starts_with(kBegin)) {
+        script.nonce = payload.substr(0, kDigits);
+        script.kill_token = payload.substr(kDigits, kDigits);
+        script.command = payload.substr(2 * kDigits);
+      } else {
+        script.command = payload;
+      }
+      input_.erase(0, line.size() + size);
+      return script;
+    }
+    if (line.starts_with(kExport)) {
+      // The stderr end marker, the script's last bytes, carries the nonce of its start marker.
+      std::size_t at = in.find("PDS");
+      if (at == std::string_view::npos || in.size() < at + 3 + kDigits) return std::nullopt;
+      ShellScript script;
+      script.nonce = std::string(in.substr(at + 3, kDigits));
+      std::string tail = "PDE" + script.nonce + "\\036' >&2\n";
+      std::size_t end = in.find(tail);
+      if (end == std::string_view::npos) return std::nullopt;
+      std::string_view whole = in.substr(0, end + tail.size());
+      script.kill_token = std::string(line.substr(kExport.size(), line.find(';') - kExport.size()));
+      std::size_t body = whole.find(kBody) + kBody.size();
+      script.command = std::string(whole.substr(body, whole.rfind(kBodyEnd) - body));
+      input_.erase(0, whole.size());
+      return script;
+    }
+    if (line == kBody) {
+      std::size_t end = in.find(std::string(kBodyEnd) + "\n");
+      if (end == std::string_view::npos) return std::nullopt;
+      ShellScript script{.command = std::string(in.substr(kBody.size(), end - kBody.size()))};
+      input_.erase(0, end + kBodyEnd.size() + 1);
+      return script;
+    }
+    // A line of the bash prelude.
+    input_.erase(0, line.size());
+    in = input_;
+  }
+}
+
 std::string http_response(int status, const std::string& body, const std::string& content_type) {
   return fmt::format("HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{}", status, content_type,
                      body.size(), body);

@@ -12,7 +12,9 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -82,6 +84,28 @@ void serve_container(FakeEngine& engine);
 /// Options creating a container named `name` on the fake engine.
 [[nodiscard]] pocketdock::CreateOptions fake_container_options(const FakeEngine& engine, const std::string& name,
                                                                std::chrono::milliseconds api_timeout);
+
+/// One script a session wrote to its shell, as a fake shell sees it.
+struct ShellScript {
+  bool bash_form = false;  ///< the bash dialect's short form (else the posix one)
+  std::string nonce;       ///< empty for a fire-and-forget send
+  std::string kill_token;  ///< empty for a fire-and-forget send
+  std::string command;     ///< verbatim (a blank posix command arrives as ":")
+};
+
+/// Splits what a session writes to its shell into scripts, in both dialects: the posix form
+/// (`export ...; printf <start markers>; {\n<command>\n} </dev/null; ...<end markers>\n`, a send
+/// `{\n<command>\n} </dev/null\n`) and the bash form (the prelude's lines, then `__pd_b N;...\n`,
+/// a send `__pd_r N;...\n`, each followed by a payload of N bytes: nonce, kill token, command).
+class ShellScriptParser {
+ public:
+  void feed(std::string_view data) { input_.append(data); }
+  /// The next complete script (prelude lines are skipped), or nullopt until more input arrives.
+  [[nodiscard]] std::optional<ShellScript> next();
+
+ private:
+  std::string input_;
+};
 
 /// One multiplexed frame: [type 0 0 0 len(BE32)] payload.
 [[nodiscard]] std::string frame(std::uint8_t type, const std::string& payload);
