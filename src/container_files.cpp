@@ -27,7 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kUploadPiece = 256 * 1024;
+constexpr std::size_t kUploadPiece = 256 * 1024;  // a piece of a file in a pushed tree
 constexpr int kMaxSymlinkHops = 8;
 constexpr std::size_t kStatBatchBytes = 64 * 1024;
 
@@ -204,13 +204,18 @@ std::unique_ptr<ArchiveDownload> open_following(EngineClient& engine, const std:
 
 // ---- upload: a pull-style producer, one bounded piece per call ----
 
-/// Calls `step(writer)` from inside each chunk the HTTP client asks for.
+/// Uploads an archive of unknown length (chunked): `step(writer)` writes its next entry or
+/// piece and returns true while there is more.
 void upload(EngineClient& engine, const std::string& id, const std::string& extract_at,
             const std::function<bool(TarWriter&)>& step) {
-  const std::function<bool(std::string_view)>* current = nullptr;
-  TarWriter writer([&](std::string_view data) { return current != nullptr && (*current)(data); });
-  engine.put_archive(id, extract_at, [&](const std::function<bool(std::string_view)>& write) {
-    current = &write;
+  BodyWriter* current = nullptr;
+  TarWriter writer([&](std::string_view data) {
+    if (current == nullptr) return false;
+    current->write(data);
+    return true;
+  });
+  engine.put_archive(id, extract_at, std::nullopt, [&](BodyWriter& body) {
+    current = &body;
     bool more = step(writer);
     if (!more) writer.close();
     current = nullptr;
@@ -249,6 +254,45 @@ UploadTarget target_for_parent(EngineClient& engine, const std::string& id, cons
 
 std::int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+/// One regular file (with the parents `target` creates): its archive's length is known from
+/// libarchive's headers before any data is read, so it goes with a Content-Length. `send_data`
+/// writes the file's data and returns how much it wrote: a file that holds fewer bytes than its
+/// size at open (it shrank, or its size lies, as a sysfs file's does) is padded with zeros to
+/// that size, so the announced length always holds.
+void upload_file(EngineClient& engine, const std::string& id, const UploadTarget& target, const std::string& name,
+                 std::uint32_t mode, std::uint64_t size, std::int64_t mtime,
+                 const std::function<std::uint64_t(BodyWriter&)>& send_data) {
+  std::vector<TarDirectory> dirs;
+  for (const auto& m : target.missing) dirs.push_back({.path = m, .mode = 0755, .mtime = now_seconds()});
+  std::string headers = tar_file_headers(dirs, name, mode, static_cast<std::int64_t>(size), mtime);
+  std::uint64_t length = headers.size() + size + tar_tail_bytes(size);
+  engine.put_archive(id, target.extract_at, length, [&](BodyWriter& body) {
+    body.write(headers);
+    std::uint64_t sent = send_data(body);
+    body.write_zeros(size - sent + tar_tail_bytes(size));
+    return false;
+  });
+}
+
+/// Pushes `src` when it is a regular file (by sendfile); false if it is not one once opened.
+bool push_regular_file(EngineClient& engine, const std::string& id, const UploadTarget& target, const std::string& name,
+                       const fs::path& src) {
+  int fd = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) throw FileNotFound(fmt::format("push: cannot open {}: {}", src.string(), std::strerror(errno)));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    throw FileNotFound(fmt::format("push: cannot read {}: {}", src.string(), std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) return false;
+  auto size = static_cast<std::uint64_t>(st.st_size);
+  upload_file(engine, id, target, name, static_cast<std::uint32_t>(st.st_mode & 07777), size, st.st_mtim.tv_sec,
+              [&](BodyWriter& body) { return body.write_file(fd, 0, size); });
+  return true;
 }
 
 std::string trim(std::string s) {
@@ -397,25 +441,11 @@ void Container::write_file(const std::string& path, std::string_view data, int m
   auto target = existing ? detail::UploadTarget{.extract_at = detail::parent_of(p)}
                          : detail::target_for_parent(*s.engine, id, detail::parent_of(p), "write_file");
   std::string name = target.prefix + detail::base_of(p);
-  std::size_t next_dir = 0;
-  bool header = false;
-  std::size_t offset = 0;
-  detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) {
-    if (next_dir < target.missing.size()) {
-      w.add_directory(target.missing[next_dir++], 0755, detail::now_seconds());
-      return true;
-    }
-    if (!header) {
-      header = true;
-      w.begin_file(name, static_cast<std::uint32_t>(mode), static_cast<std::int64_t>(data.size()),
-                   detail::now_seconds());
-      return true;
-    }
-    std::size_t n = std::min(detail::kUploadPiece, data.size() - offset);
-    w.write_data(data.substr(offset, n));
-    offset += n;
-    return offset < data.size();
-  });
+  detail::upload_file(*s.engine, id, target, name, static_cast<std::uint32_t>(mode), data.size(), detail::now_seconds(),
+                      [&](detail::BodyWriter& body) {
+                        body.write(data);
+                        return static_cast<std::uint64_t>(data.size());
+                      });
 }
 
 std::string Container::read_file(const std::string& path) {
@@ -560,6 +590,7 @@ void push_impl(ContainerState& s, const std::filesystem::path& host_src, const s
     target = detail::target_for_parent(*s.engine, id, detail::parent_of(d), "push");
     top = target.prefix + detail::base_of(d);
   }
+  if (fs::is_regular_file(src_status) && detail::push_regular_file(*s.engine, id, target, top, src)) return;
   detail::HostTreeProducer producer(src, top, target.missing);
   detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) { return producer.step(w); });
 }

@@ -299,20 +299,21 @@ BodyReader EngineClient::call_download(ApiOp op, const ApiRequest& request, cons
   }
 }
 
-ApiResponse EngineClient::call_upload(
-    ApiOp op, const ApiRequest& request, const std::string& container_id, const std::string& subject,
-    const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce) {
-  // A raw connection: the body goes out in the producer's own pieces, one HTTP chunk each
-  // (cpp-httplib would cut it into small writes). Each write has the full timeout (an idle
-  // deadline), so a large upload is not cut short, while an engine that stops reading is.
+ApiResponse EngineClient::call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id,
+                                      const std::string& subject, std::optional<std::uint64_t> length,
+                                      const std::function<bool(BodyWriter& body)>& produce) {
+  // A raw connection: the body goes out in the producer's own pieces (cpp-httplib would cut it
+  // into small writes). Each piece has the full timeout (an idle deadline), so a large upload
+  // is not cut short, while an engine that stops reading is.
   auto timeout = request.timeout.value_or(api_timeout_);
   const std::string what = request.method + " " + request.path;
   UnixConnection conn = open_raw(deadline_after(timeout));
   std::string content_type = request.content_type.empty() ? "application/x-tar" : request.content_type;
+  std::string framing = length ? fmt::format("Content-Length: {}", *length) : "Transfer-Encoding: chunked";
   std::string head = fmt::format(
       "{} {} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: pocketdock-cpp\r\nContent-Type: {}\r\n"
-      "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
-      request.method, target_of(*this, request), content_type);
+      "{}\r\nConnection: close\r\n\r\n",
+      request.method, target_of(*this, request), content_type, framing);
   // If the engine answers (an error) before taking the whole body, its answer says why.
   auto engine_answer = [&]() -> std::optional<std::pair<int, std::string>> {
     try {
@@ -326,16 +327,10 @@ ApiResponse EngineClient::call_upload(
   };
   try {
     conn.write_all(head, deadline_after(timeout));
-    auto write = [&](std::string_view data) {
-      if (data.empty()) return true;
-      conn.write_all(fmt::format("{:x}\r\n", data.size()), deadline_after(timeout));
-      conn.write_all(data, deadline_after(timeout));
-      conn.write_all("\r\n", deadline_after(timeout));
-      return true;
-    };
-    while (produce(write)) {
+    BodyWriter body(conn, length, timeout);
+    while (produce(body)) {
     }
-    conn.write_all("0\r\n\r\n", deadline_after(timeout));
+    body.finish();
   } catch (const SocketCommunicationError&) {
     if (auto answer = engine_answer(); answer && answer->first >= 400) {
       throw_api_error(op, answer->first, answer->second, container_id, subject);

@@ -3,6 +3,7 @@
 // Podman/Docker difference handled here.
 
 #include "body_reader.hpp"
+#include "body_writer.hpp"
 #include "http.hpp"
 #include "unix_socket.hpp"
 
@@ -161,11 +162,13 @@ class EngineClient {
   /// @throws SocketConnectionError, SocketCommunicationError, TimeoutError
   [[nodiscard]] BodyReader call_download(ApiOp op, const ApiRequest& request, const std::string& container_id,
                                          const std::string& subject);
-  /// Sends a request body produced piecewise (chunked). `produce(write)` writes some data with
-  /// `write` and returns true while there is more. Status >= 400 throws the mapped error.
+  /// Sends a request body produced piecewise on a connection of its own: `produce(body)` writes
+  /// some of it and returns true while there is more. Chunked, or with a Content-Length of
+  /// `length` when given (exactly that many bytes must be written; file data may then go by
+  /// sendfile). Status >= 400 throws the mapped error.
   ApiResponse call_upload(ApiOp op, const ApiRequest& request, const std::string& container_id,
-                          const std::string& subject,
-                          const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+                          const std::string& subject, std::optional<std::uint64_t> length,
+                          const std::function<bool(BodyWriter& body)>& produce);
 
   /// Opens a raw connection to the engine socket.
   [[nodiscard]] UnixConnection open_raw(Deadline deadline) const;
@@ -186,11 +189,12 @@ class EngineClient {
   [[nodiscard]] UpgradedStream exec_start(const std::string& exec_id, const std::string& container_id);
 
   // ----- archive endpoints (files) -----
-  /// Uploads a tar produced piecewise by `produce` (see `call_upload`) and extracts it at
-  /// `path` (`PUT /containers/{id}/archive?path=`, Content-Type application/x-tar).
+  /// Uploads a tar produced piecewise by `produce` (see `call_upload`: chunked, or of `length`
+  /// bytes) and extracts it at `path` (`PUT /containers/{id}/archive?path=`, Content-Type
+  /// application/x-tar).
   /// @throws FileNotFound (Docker: `path` missing), ContainerNotFound, SocketError, TimeoutError
-  void put_archive(const std::string& container_id, const std::string& path,
-                   const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce);
+  void put_archive(const std::string& container_id, const std::string& path, std::optional<std::uint64_t> length,
+                   const std::function<bool(BodyWriter& body)>& produce);
   /// The tar of `path`, to read piece by piece. Podman follows a symlink
   /// given as `path`; Docker returns the link itself. On Podman the archive may also hold
   /// siblings whose name differs only where `path` has a '*' (see podman_literal_path).

@@ -86,12 +86,13 @@ ArchivePathStat parse_path_stat(std::string_view header_value) {
 }
 
 void EngineClient::put_archive(const std::string& container_id, const std::string& path,
-                               const std::function<bool(const std::function<bool(std::string_view)>& write)>& produce) {
+                               std::optional<std::uint64_t> length,
+                               const std::function<bool(BodyWriter& body)>& produce) {
   ApiRequest r{.method = "PUT",
                .path = "/containers/" + url_encode(container_id) + "/archive",
                .query = {{"path", path}},
                .content_type = "application/x-tar"};
-  (void)call_upload(ApiOp::archive_put, r, container_id, path, produce);
+  (void)call_upload(ApiOp::archive_put, r, container_id, path, length, produce);
 }
 
 BodyReader EngineClient::get_archive(const std::string& container_id, const std::string& path) {

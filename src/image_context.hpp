@@ -41,7 +41,7 @@ struct ShellBinaries {
                                                               const ShellBinaries& binaries = {});
 
 /// Writes entries as a tar stream in pieces: each `produce(write)` call writes the next piece
-/// with `write` and returns true while there is more (the `EngineClient::call_upload` protocol).
+/// with `write` and returns true while there is more (the `EngineClient::call_upload_streaming` protocol).
 class TarProducer {
  public:
   explicit TarProducer(std::vector<ContextEntry> entries);

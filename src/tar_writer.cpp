@@ -105,4 +105,23 @@ void TarWriter::close() {
   if (archive_write_close(archive_) < ARCHIVE_WARN) fail("finishing the archive");
 }
 
+void TarWriter::abandon() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  archive_write_fail(archive_);
+}
+
+std::string tar_file_headers(const std::vector<TarDirectory>& dirs, const std::string& path, std::uint32_t mode,
+                             std::int64_t size, std::int64_t mtime) {
+  std::string out;
+  TarWriter w([&out](std::string_view data) {
+    out.append(data);
+    return true;
+  });
+  for (const auto& d : dirs) w.add_directory(d.path, d.mode, d.mtime);
+  w.begin_file(path, mode, size, mtime);
+  w.abandon();
+  return out;
+}
+
 }  // namespace pocketdock::detail

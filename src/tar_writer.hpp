@@ -2,11 +2,13 @@
 // Streaming tar writing with libarchive (pax format: UTF-8 names, any size). Each block
 // libarchive fills goes to the sink at once: the archive is never held whole in memory.
 
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct archive;
 
@@ -30,6 +32,8 @@ class TarWriter {
   void write_data(std::string_view data);
   /// Writes the end-of-archive blocks and flushes. Idempotent.
   void close();
+  /// Ends without end-of-archive blocks (archive_write_fail): what was written stays as it is.
+  void abandon() noexcept;
 
  private:
   static long write_callback(struct archive* a, void* self, const void* buffer, std::size_t length);
@@ -42,5 +46,29 @@ class TarWriter {
   std::exception_ptr sink_error_;
   bool closed_ = false;
 };
+
+/// A directory entry written before a file (the parents an upload creates).
+struct TarDirectory {
+  std::string path;
+  std::uint32_t mode = 0755;
+  std::int64_t mtime = 0;
+};
+
+/// The block size of tar and the end-of-archive blocks TarWriter writes (two zero blocks).
+inline constexpr std::size_t kTarBlock = 512;
+inline constexpr std::size_t kTarEndBytes = 2 * kTarBlock;
+
+/// The bytes TarWriter writes before a regular file's data: the entries of `dirs`, then the
+/// file's header. libarchive's own bytes (a writer into memory, abandoned before its end
+/// blocks), so an archive of one file can be sent with its length known before any data is
+/// read: these headers, `size` bytes of data, then `tar_tail_bytes(size)` zeros.
+/// @throws PocketDockError (libarchive failed)
+[[nodiscard]] std::string tar_file_headers(const std::vector<TarDirectory>& dirs, const std::string& path,
+                                           std::uint32_t mode, std::int64_t size, std::int64_t mtime);
+
+/// The zeros after `size` bytes of file data: padding to a whole block, then the end blocks.
+[[nodiscard]] constexpr std::uint64_t tar_tail_bytes(std::uint64_t size) noexcept {
+  return (kTarBlock - size % kTarBlock) % kTarBlock + kTarEndBytes;
+}
 
 }  // namespace pocketdock::detail

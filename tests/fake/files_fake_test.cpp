@@ -343,6 +343,104 @@ TEST_F(FakeFiles, PutSendsTarContentTypeAndParents) {
   EXPECT_EQ(names, (std::vector<std::string>{"new/", "new/dir/", "new/dir/f.txt"}));
 }
 
+/// The entries of an uploaded archive, name and data, in order.
+std::vector<std::pair<std::string, std::string>> entries_of(const std::string& tar) {
+  std::vector<std::pair<std::string, std::string>> out;
+  archive* a = archive_read_new();
+  archive_read_support_format_tar(a);
+  if (archive_read_open_memory(a, tar.data(), tar.size()) != ARCHIVE_OK) {
+    archive_read_free(a);
+    return out;
+  }
+  archive_entry* e = nullptr;
+  while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+    std::string data;
+    char buf[65536];
+    for (la_ssize_t n; (n = archive_read_data(a, buf, sizeof buf)) > 0;) data.append(buf, static_cast<std::size_t>(n));
+    out.emplace_back(archive_entry_pathname(e), std::move(data));
+  }
+  archive_read_free(a);
+  return out;
+}
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 31 + 7) % 251);
+  return s;
+}
+
+class FakeUploads : public FakeFiles {
+ protected:
+  void SetUp() override {
+    FakeFiles::SetUp();
+    engine.on("HEAD", "/archive", FakeEngine::empty(404));
+    engine.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, R"({"Id":"abc123abc123abc123"})"));
+    engine.on("PUT", "/archive", FakeEngine::empty(200));
+  }
+  /// The PUT requests so far.
+  std::vector<pdtest::FakeRequest> puts() {
+    std::vector<pdtest::FakeRequest> out;
+    for (auto& r : engine.requests()) {
+      if (r.method == "PUT") out.push_back(r);
+    }
+    return out;
+  }
+};
+
+TEST_F(FakeUploads, FileUploadsCarryAContentLengthEqualToTheBody) {
+  auto c = make();
+  std::string data = pattern(300001);
+  c.write_file("/new/dir/f.txt", data, 0600);
+  fs::path host = base / "p.bin";
+  std::string pushed = pattern(700000);
+  std::ofstream(host, std::ios::binary) << pushed;
+  c.push(host, "/new/p.bin");
+  std::ofstream(base / "empty").flush();
+  c.push(base / "empty", "/e");
+  auto reqs = puts();
+  ASSERT_EQ(reqs.size(), 3U);
+  for (auto& r : reqs) {
+    EXPECT_EQ(r.headers["content-length"], std::to_string(r.body.size()));
+    EXPECT_EQ(r.headers.count("transfer-encoding"), 0U);
+    EXPECT_EQ(r.headers["content-type"], "application/x-tar");
+  }
+  EXPECT_EQ(entries_of(reqs[0].body), (std::vector<std::pair<std::string, std::string>>{
+                                          {"new/", ""}, {"new/dir/", ""}, {"new/dir/f.txt", data}}));
+  EXPECT_EQ(entries_of(reqs[1].body),
+            (std::vector<std::pair<std::string, std::string>>{{"new/", ""}, {"new/p.bin", pushed}}));
+  EXPECT_EQ(entries_of(reqs[2].body), (std::vector<std::pair<std::string, std::string>>{{"e", ""}}));
+}
+
+TEST_F(FakeUploads, DirectoryPushStaysChunked) {
+  auto c = make();
+  fs::create_directories(base / "tree" / "sub");
+  std::ofstream(base / "tree" / "sub" / "a.txt") << "a";
+  c.push(base / "tree", "/t");
+  auto reqs = puts();
+  ASSERT_EQ(reqs.size(), 1U);
+  EXPECT_EQ(reqs[0].headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(reqs[0].headers.count("content-length"), 0U);
+  auto entries = entries_of(reqs[0].body);
+  EXPECT_THAT(entries, Contains(std::make_pair(std::string("t/sub/a.txt"), std::string("a"))));
+}
+
+TEST_F(FakeUploads, FileShorterThanItsSizeIsPaddedToItsSize) {
+  // A sysfs file claims a page but holds a line: what it holds, then zeros to the size.
+  const fs::path sysfs = "/sys/kernel/mm/transparent_hugepage/enabled";
+  struct stat st {};
+  if (::stat(sysfs.c_str(), &st) != 0) GTEST_SKIP() << sysfs << " is not here";
+  std::string content = read_host(sysfs);
+  if (static_cast<std::size_t>(st.st_size) <= content.size()) GTEST_SKIP() << sysfs << " does not lie about its size";
+  auto c = make();
+  c.push(sysfs, "/tmp/enabled");
+  auto reqs = puts();
+  ASSERT_EQ(reqs.size(), 1U);
+  EXPECT_EQ(reqs[0].headers["content-length"], std::to_string(reqs[0].body.size()));
+  std::string padded = content + std::string(static_cast<std::size_t>(st.st_size) - content.size(), '\0');
+  EXPECT_EQ(entries_of(reqs[0].body),
+            (std::vector<std::pair<std::string, std::string>>{{"tmp/", ""}, {"tmp/enabled", padded}}));
+}
+
 TEST_F(FakeFiles, SilentArchivePutTimesOut) {
   // {"name":"tmp","size":4096,"mode":2147484159,"mtime":"2026-01-01T00:00:00Z","linkTarget":""}: a directory.
   engine.on("HEAD", "/archive",

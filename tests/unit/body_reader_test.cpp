@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,9 +27,7 @@ class Peer {
   Peer() {
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) throw std::runtime_error("socketpair");
-    client_ = fds[0];
-    // Library connections are non-blocking: their deadlines rely on it.
-    ::fcntl(client_, F_SETFL, ::fcntl(client_, F_GETFL) | O_NONBLOCK);
+    client_ = fds[0];  // blocking, as library connections are
     engine_ = fds[1];
   }
   ~Peer() {

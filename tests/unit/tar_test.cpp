@@ -91,6 +91,55 @@ TEST(Tar, WriterOutputReadsBackExactly) {
   }
 }
 
+// The Content-Length upload of one file: libarchive's header bytes, the data, then zeros,
+// must be exactly the archive TarWriter writes for the same entries.
+TEST(Tar, SingleFileArchiveFromHeadersEqualsTheWritersArchive) {
+  struct Case {
+    std::vector<TarDirectory> dirs;
+    std::string name;
+    std::size_t size;
+    std::int64_t mtime;
+    std::uint32_t mode;
+  };
+  const std::string long_name(150, 'L');  // a pax path record
+  const std::vector<Case> cases = {
+      {{}, "f", 0, 0, 0644},
+      {{}, "a.txt", 1, 1700000000, 0600},
+      {{}, "block.bin", 511, 1, 0755},
+      {{}, "exact.bin", 512, 2, 0644},
+      {{}, "over.bin", 513, 3, 0644},
+      {{}, "file with spaces ünï ✓.txt", 100000, 1600000000, 0640},
+      {{}, std::string(99, 'n'), 1024, 5, 0644},
+      {{}, std::string(100, 'm'), 1025, 6, 04755},
+      {{{"new", 0755, 1700000001}}, "new/" + long_name, 4096, 7, 0644},
+      {{{"a", 0755, 10}, {"a/b", 0700, 11}}, "a/b/c.dat", (1 << 20) + 7, 8589934592LL, 0644},  // pax mtime
+      {{{"d", 0755, 12}}, "d/e", 0, -5, 0644},
+      {{{"x", 0755, 13}, {"x/" + long_name, 0755, 14}}, "x/" + long_name + "/y", 3000, 15, 0600},
+  };
+  for (const auto& c : cases) {
+    std::string data(c.size, '\0');
+    for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7 + 3);
+    std::string expected;
+    {
+      TarWriter w([&](std::string_view d) {
+        expected.append(d);
+        return true;
+      });
+      for (const auto& d : c.dirs) w.add_directory(d.path, d.mode, d.mtime);
+      w.begin_file(c.name, c.mode, static_cast<std::int64_t>(c.size), c.mtime);
+      w.write_data(data);
+      w.close();
+    }
+    std::string headers = tar_file_headers(c.dirs, c.name, c.mode, static_cast<std::int64_t>(c.size), c.mtime);
+    std::string actual = headers + data + std::string(tar_tail_bytes(c.size), '\0');
+    EXPECT_EQ(headers.size() % kTarBlock, 0U) << c.name;
+    EXPECT_EQ(actual.size(), expected.size()) << c.name;
+    EXPECT_TRUE(actual == expected) << c.name;
+    // The writer's archive ends with exactly the two zero blocks after the padded data.
+    EXPECT_EQ(expected.size(), headers.size() + (c.size + kTarBlock - 1) / kTarBlock * kTarBlock + kTarEndBytes);
+  }
+}
+
 TEST(Tar, EmptyInputIsAnEmptyArchive) {
   std::string empty;
   TarReader r(pieces(empty, 10));
