@@ -22,7 +22,7 @@ void usage(const char* argv0) {
                "usage: %s [--engine podman|docker|both] [--iterations N] [--runs N] [--only LIST] [--samples] "
                "[--quick]\n"
                "  --iterations N  exec and create+start+shutdown pairs (default 40)\n"
-               "  --runs N        pairs of each 256 MiB transfer (default 11)\n"
+               "  --runs N        pairs of each 256 MiB transfer (default 15)\n"
                "  --only LIST     comma-separated scenarios: %s\n"
                "  --samples       print every pair's figures\n"
                "  --quick         smoke run: 3 pairs, 8 MiB, no verdict\n",

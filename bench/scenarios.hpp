@@ -10,7 +10,7 @@ struct Config {
   std::string engine;
   std::string socket;
   int iterations = 40;                     ///< exec and create+start+shutdown pairs
-  int runs = 11;                           ///< pairs of each large transfer
+  int runs = 15;                           ///< pairs of each large transfer
   std::uint64_t big_bytes = 256ULL << 20;  ///< size of the throughput scenarios
   std::vector<std::string> only;           ///< scenarios to run (empty: all)
   bool samples = false;                    ///< print every pair's figures
