@@ -10,6 +10,7 @@ root=$(cd "$here/.." && pwd)
 run_dir=${POCKETDOCK_RUN_DIR:-/run/pocketdock}
 podman_sock=$run_dir/podman.sock
 docker_sock=$run_dir/docker.sock
+podman_runsc_sock=$run_dir/podman-runsc.sock
 
 log() { printf '[engines] %s\n' "$*" >&2; }
 
@@ -64,14 +65,51 @@ CONF
   wait_ping "$podman_sock" podman "$pid"
 }
 
+# gVisor (runsc), where installed, is registered on both engines. runsc's own network stack refuses
+# the namespaces these engines hand it here ("cannot run with network enabled in root network
+# namespace"), so the registered runtime is a wrapper running runsc with --network=host: gVisor
+# then uses the container's own network namespace through the host kernel (a container made with
+# the network off still has only lo).
+write_runsc_wrapper() {
+  command -v runsc >/dev/null || return 1
+  printf '#!/bin/sh\nexec %s --network=host "$@"\n' "$(command -v runsc)" >"$run_dir/runsc-wrapper"
+  chmod 755 "$run_dir/runsc-wrapper"
+}
+
+# Podman 4.3 ignores a per-container runtime in its API (compat HostConfig.Runtime and libpod
+# oci_runtime alike), so gVisor on Podman is a second service whose default runtime is runsc.
+start_podman_runsc() {
+  if ping "$podman_runsc_sock"; then log "podman (runsc) already answers on $podman_runsc_sock"; return 0; fi
+  clear_stale "$run_dir/podman-runsc.pid" podman
+  rm -f "$podman_runsc_sock"
+  cat >"$run_dir/containers-runsc.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+[engine]
+runtime = "runsc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[engine.runtimes]
+runsc = ["$run_dir/runsc-wrapper"]
+CONF
+  log "starting podman system service (runsc) on $podman_runsc_sock"
+  CONTAINERS_CONF=$run_dir/containers-runsc.conf setsid podman system service --time=0 \
+    "unix://$podman_runsc_sock" >"$run_dir/podman-runsc.log" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$run_dir/podman-runsc.pid"
+  wait_ping "$podman_runsc_sock" podman-runsc "$pid"
+}
+
 start_docker() {
   if ping "$docker_sock"; then log "docker already answers on $docker_sock"; return 0; fi
   # dockerd writes docker.pid itself; a stale one (dockerd killed) must not be read as ours.
   clear_stale "$run_dir/docker.pid" dockerd
   rm -f "$docker_sock"
   mkdir -p "$run_dir/docker-data" "$run_dir/docker-exec"
+  local extra=()
+  if write_runsc_wrapper; then extra+=(--add-runtime "runsc=$run_dir/runsc-wrapper"); fi
   log "starting dockerd on $docker_sock"
-  setsid dockerd --host "unix://$docker_sock" --data-root "$run_dir/docker-data" \
+  setsid dockerd "${extra[@]}" --host "unix://$docker_sock" --data-root "$run_dir/docker-data" \
     --exec-root "$run_dir/docker-exec" --pidfile "$run_dir/docker.pid" \
     >"$run_dir/docker.log" 2>&1 </dev/null &
   wait_ping "$docker_sock" docker "$!"
@@ -113,6 +151,7 @@ case "${1:-start}" in
     need_tools runc curl busybox bash-static
     pids=()
     if [ "$which" != docker ]; then need_tools podman; start_podman & pids+=($!); fi
+    if [ "$which" != docker ] && write_runsc_wrapper; then start_podman_runsc & pids+=($!); fi
     if [ "$which" != podman ]; then need_tools dockerd; start_docker & pids+=($!); fi
     for p in "${pids[@]}"; do wait "$p"; done
     pids=()
@@ -120,6 +159,7 @@ case "${1:-start}" in
     if [ "$which" != podman ]; then build_image "$docker_sock" & pids+=($!); fi
     for p in "${pids[@]}"; do wait "$p"; done
     [ "$which" != docker ] && echo "POCKETDOCK_TEST_PODMAN_SOCKET=$podman_sock"
+    [ "$which" != docker ] && [ -x "$run_dir/runsc-wrapper" ] && echo "POCKETDOCK_TEST_PODMAN_RUNSC_SOCKET=$podman_runsc_sock"
     [ "$which" != podman ] && echo "POCKETDOCK_TEST_DOCKER_SOCKET=$docker_sock"
     true
     ;;
@@ -127,9 +167,10 @@ case "${1:-start}" in
     need_tools curl busybox bash-static
     build_image "$2" ;;
   stop)
-    stop_one "$run_dir/podman.pid"; stop_one "$run_dir/docker.pid" ;;
+    stop_one "$run_dir/podman.pid"; stop_one "$run_dir/podman-runsc.pid"; stop_one "$run_dir/docker.pid" ;;
   status)
     ping "$podman_sock" && echo "podman: up ($podman_sock)" || echo "podman: down"
+    ping "$podman_runsc_sock" && echo "podman (runsc): up ($podman_runsc_sock)" || echo "podman (runsc): down"
     ping "$docker_sock" && echo "docker: up ($docker_sock)" || echo "docker: down" ;;
   *) echo "usage: $0 [start [podman|docker]|stop|status|build-image SOCKET]" >&2; exit 2 ;;
 esac

@@ -5,9 +5,10 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libfmt-dev libgtest-dev
   libgmock-dev libarchive-dev libcli11-dev libyaml-cpp-dev libtomlplusplus-dev libbenchmark-dev)
+# runsc (gVisor) is the optional kernel-isolation runtime; engines.sh registers it on both engines.
 # catatonit is Podman's init for `Init: true` (only recommended by the podman package).
 engine_pkgs=(podman runc catatonit netavark containernetworking-plugins docker.io tini iptables uidmap slirp4netns
-  fuse-overlayfs busybox-static bash-static curl ca-certificates)
+  fuse-overlayfs runsc busybox-static bash-static curl ca-certificates)
 
 pkgs=("${engine_pkgs[@]}")
 [ "${1:-}" = "--runtime-only" ] || pkgs+=("${build_pkgs[@]}")

@@ -12,7 +12,8 @@ sockets=$(bash scripts/engines.sh start)
 eval "$sockets"
 : "${POCKETDOCK_TEST_PODMAN_SOCKET:?engines.sh did not report the Podman socket}"
 : "${POCKETDOCK_TEST_DOCKER_SOCKET:?engines.sh did not report the Docker socket}"
-export POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET
+: "${POCKETDOCK_TEST_PODMAN_RUNSC_SOCKET:?engines.sh did not report the Podman (runsc) socket}"
+export POCKETDOCK_TEST_PODMAN_SOCKET POCKETDOCK_TEST_DOCKER_SOCKET POCKETDOCK_TEST_PODMAN_RUNSC_SOCKET
 # Labels this run's test containers, so its leak check ignores any other run's.
 export POCKETDOCK_TEST_RUN_ID=${POCKETDOCK_TEST_RUN_ID:-run-$(date +%s)-$$}
 
