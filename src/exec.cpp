@@ -23,13 +23,18 @@ namespace {
 //   $1=$2  the environment entry marking the roots; $3 signal number; $4 rescans while nothing
 //   matches yet; $5 1 if the roots include a supervisor (its parent, outside the container, is
 //   pid 0) that is spared all but SIGKILL; $6 tenths of a second before SIGKILL follows another
-//   signal (0: never); $7 a session supervisor's environment entry and $8 milliseconds: also
-//   every process below it that started that recently, except the session's shell (its first
-//   child).
+//   signal (0: never); $7 a session supervisor's environment entry: also every process below it
+//   that started at most as many milliseconds before this script read its clock as the caller
+//   answers on stdin (after "clock" on stdout), except the session's shell (its first child).
 // A snapshot L holds "pid ppid starttime state;" of every live process; T is the set to signal.
 // A signal is delivered asynchronously, so SIGKILL waits until the stopped set really is stopped
 // before it checks that nothing new appeared.
-constexpr const char* kSignalScript = R"SH(v=$1; t=$2; sig=$3; w=$4; sup=$5; grace=$6; sv=$7; age=$8; me=$$
+constexpr const char* kSignalScript = R"SH(v=$1; t=$2; sig=$3; w=$4; sup=$5; grace=$6; sv=$7; me=$$
+if [ -n "$sv" ]; then
+  read -r up _ < /proc/uptime; echo clock; read -r age || exit 0
+  i=${up%%.*}; f=${up#*.}00; f=${f%"${f#??}"}; f=${f#0}
+  t0=$((i * 100 + f - age / 10 - 1))
+fi
 snap() {
   L=
   for d in /proc/[0-9]*; do
@@ -47,8 +52,8 @@ closure() {
   C=$1
   while :; do
     c=0; IFS=';'
-    for r in $L; do
-      IFS=' '; set -- $r
+    for e in $L; do
+      IFS=' '; set -- $e
       case "$C" in *" $1 "*) continue;; esac
       case "$C" in *" $2 "*) C="$C$1 "; c=1;; esac
     done
@@ -57,7 +62,7 @@ closure() {
 }
 outer() {
   O=; IFS=';'
-  for r in $L; do IFS=' '; set -- $r; [ "$2" = 0 ] && case "$H" in *" $1 "*) O="$O$1 ";; esac; done
+  for e in $L; do IFS=' '; set -- $e; [ "$2" = 0 ] && case "$H" in *" $1 "*) O="$O$1 ";; esac; done
   IFS=' '
 }
 sweep() {
@@ -66,15 +71,14 @@ sweep() {
   [ -n "$sv" ] || return 0
   holders "$sv"; outer; S=${O%% *}
   [ -n "$S" ] || return 0
-  read -r up _ < /proc/uptime; i=${up%%.*}; f=${up#*.}00; f=${f%"${f#??}"}; f=${f#0}
-  t0=$((i * 100 + f - age / 10 - 1))
   closure " $S "; sh0=; IFS=';'
-  for r in $L; do
-    IFS=' '; set -- $r
+  for e in $L; do
+    IFS=' '; set -- $e
     [ "$2" = "$S" ] && { [ -z "$sh0" ] || [ "$1" -lt "$sh0" ]; } && sh0=$1
   done
-  for r in $L; do
-    IFS=' '; set -- $r
+  IFS=';'
+  for e in $L; do
+    IFS=' '; set -- $e
     case "$C" in *" $1 "*) ;; *) continue;; esac
     { [ "$1" = "$S" ] || [ "$1" = "$sh0" ] || [ "$3" -lt "$t0" ]; } && continue
     case "$T" in *" $1 "*) ;; *) T="$T$1 ";; esac
@@ -85,8 +89,8 @@ stopped() {
   m=0
   while [ $m -lt 50 ]; do
     snap; busy=; IFS=';'
-    for r in $L; do
-      IFS=' '; set -- $r
+    for e in $L; do
+      IFS=' '; set -- $e
       case "$1 $4" in *" T"|*" t") continue;; esac
       case "$prev" in *" $1 "*) busy=1; break;; esac
     done
@@ -220,26 +224,40 @@ LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, 
 
 void signal_processes(EngineClient& engine, const std::string& container_id, const SignalRequest& q) noexcept {
   try {
+    const bool session = !q.session_holder.empty();
     auto tenths = std::to_string(q.escalate_after.count() / 100);
-    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", q.variable, q.token, std::to_string(q.signal),
-                           q.wait_for_start ? "60" : "0", q.supervised ? "1" : "0", tenths, q.session_holder,
-                           std::to_string(q.started_within.count())},
-                          {},
-                          "",
-                          q.user,
-                          false};
+    ExecCreateRequest req{
+        {"sh", "-c", kSignalScript, "pocketdock-signal", q.variable, q.token, std::to_string(q.signal),
+         q.wait_for_start ? "60" : "0", q.supervised ? "1" : "0", tenths, q.session_holder},
+        {},
+        "",
+        q.user,
+        session};
     std::string id = engine.exec_create(container_id, req);
-    UpgradedStream s = engine.exec_start(id, container_id);
-    ExecReader reader(std::move(s));
+    ExecReader reader(engine.exec_start(id, container_id));
     auto budget = std::min<std::chrono::milliseconds>(engine.api_timeout(), std::chrono::seconds(10));
-    (void)drain_until_eof(reader, deadline_after(budget + q.escalate_after));
+    Deadline until = deadline_after(budget + q.escalate_after);
+    if (session) {
+      // The script has read its clock once it says so: the age sent now is at least the age at
+      // that reading, so its boundary is never later than `session_since`.
+      std::string said;
+      auto sink = [&](std::uint8_t type, std::string_view d) {
+        if (type == 1) said.append(d);
+      };
+      while (said.find('\n') == std::string::npos && reader.pump(until, sink)) {
+      }
+      auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - q.session_since);
+      reader.connection().write_all(std::to_string(std::max<std::int64_t>(age.count(), 0) + 1) + "\n", until);
+      reader.connection().shutdown_write();
+    }
+    (void)drain_until_eof(reader, until);
   } catch (...) {
     // The container may be gone or stopped, which ends the exec anyway.
   }
 }
 
-void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-               const std::string& user, bool supervised, bool wait_for_start) noexcept {
+void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token, const std::string& user,
+               bool supervised, bool wait_for_start) noexcept {
   signal_processes(engine, container_id,
                    {.token = token, .user = user, .wait_for_start = wait_for_start, .supervised = supervised});
 }

@@ -34,7 +34,7 @@ struct ContainerState;
 struct LaunchedExec {
   std::string exec_id;
   std::string token;
-  std::string user;  ///< the user it runs as ("" = the container's), used again to signal it
+  std::string user;         ///< the user it runs as ("" = the container's), used again to signal it
   bool supervised = false;  ///< runs under a subreaper supervisor (see supervised_execs)
   UpgradedStream stream;
   Clock::time_point started;
@@ -63,10 +63,12 @@ struct SignalRequest {
   /// After a signal other than SIGKILL: SIGKILL whatever is left after this long (0: never).
   std::chrono::milliseconds escalate_after{0};
   /// Sessions: also every process below the session's supervisor (`session_holder`, a
-  /// "VAR=token" entry of its environment) that started in the last `started_within`, the
-  /// session's shell excepted: the orphans a command left (setsid, double fork) land there.
+  /// "VAR=token" entry of its environment) that started at `session_since` or later, the
+  /// session's shell excepted: the orphans a command left (setsid, a double fork) land there.
+  /// The instant is turned into the container's clock by a round trip with the signalling exec
+  /// (it reads its clock, then is told how long ago `session_since` was), so it errs early.
   std::string session_holder;
-  std::chrono::milliseconds started_within{0};
+  Clock::time_point session_since{};
 };
 
 /// Signals what `request` names from a second exec, run as the same user. SIGKILL stops the
@@ -76,8 +78,8 @@ struct SignalRequest {
 void signal_processes(EngineClient& engine, const std::string& container_id, const SignalRequest& request) noexcept;
 
 /// SIGKILL for the exec marked with `token` and everything it started (see SignalRequest).
-void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-               const std::string& user, bool supervised, bool wait_for_start) noexcept;
+void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token, const std::string& user,
+               bool supervised, bool wait_for_start) noexcept;
 
 /// Exit code of a finished exec (retries briefly while the engine still says Running).
 /// Returns -1 if unknown.
@@ -128,7 +130,6 @@ bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept;
 /// The blocking run: output collected up to `max_output`, killed at the timeout or the cap.
 [[nodiscard]] ExecResult run_to_completion(EngineClient& engine, const std::string& container_id,
                                            const Command& command, const RunOptions& options,
-                                           std::chrono::milliseconds default_timeout,
-                                           bool supervised = false);
+                                           std::chrono::milliseconds default_timeout, bool supervised = false);
 
 }  // namespace pocketdock::detail

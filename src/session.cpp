@@ -63,7 +63,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
     std::string out;
     std::string err;
     bool truncated = false;
-    bool abandoned = false;  ///< timed out: its late output is not part of any result
+    bool abandoned = false;    ///< timed out: its late output is not part of any result
     Clock::time_point sent{};  ///< when its script was written (its processes start after)
   };
 
@@ -105,7 +105,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   std::string buffer_;
   std::vector<std::function<void(std::string_view)>> callbacks_;
   std::vector<std::pair<std::string, Clock::time_point>> kill_queue_;  ///< (kill token, sent at) for the killer
-  bool delivering_ = false;              ///< the reader thread is running callbacks (a result waits for them)
+  bool delivering_ = false;  ///< the reader thread is running callbacks (a result waits for them)
   bool eof_ = false;
   bool closed_ = false;
   bool finished_ = false;  ///< the connection and the reader thread are gone
@@ -358,8 +358,7 @@ void SessionCore::kill_command(const std::string& kill_token, Clock::time_point 
   SignalRequest q{.variable = kSessionCommandVar, .token = kill_token, .user = user_};
   if (supervised_) {
     q.session_holder = std::string(kExecTokenVar) + "=" + token_;
-    q.started_within = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent) +
-                       std::chrono::milliseconds(1);
+    q.session_since = sent;
   }
   signal_processes(*container_->engine, container_id_, q);
 }
