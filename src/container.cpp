@@ -239,6 +239,8 @@ Container create_new_container(const CreateOptions& options) {
     throw;
   }
   state->id = id;
+  // Made with Init under the engine's default runtime: commands can be supervised.
+  state->supervision = 1;
   detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));
 }
