@@ -174,7 +174,8 @@ std::chrono::milliseconds Container::default_timeout() const { return state().ti
 ExecResult Container::run(const Command& command, const RunOptions& options) {
   auto& s = state();
   std::string started_at = s.data_path.empty() ? std::string() : detail::iso_now();
-  ExecResult result = detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout);
+  bool supervised = detail::supervised_execs(s);
+  ExecResult result = detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout, supervised);
   detail::log_run(s.data_path, command.display(), result, started_at);
   return result;
 }
@@ -238,6 +239,8 @@ Container create_new_container(const CreateOptions& options) {
     throw;
   }
   state->id = id;
+  // Made with Init under the engine's default runtime: commands can be supervised.
+  state->supervision = 1;
   detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));
 }

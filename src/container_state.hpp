@@ -37,6 +37,11 @@ struct ContainerState {
   CreateOptions create_options;  ///< what it was made with (a fresh reboot makes it again)
   /// A handle from attach_container: its destructor leaves the container alone.
   bool attached = false;
+  /// The OCI runtime the container runs under ("" when not known).
+  std::string runtime;
+  /// Whether commands run under the engine's init as a subreaper (see `supervised_execs`):
+  /// 0 not known yet (probed by the first command), 1 yes, 2 no.
+  std::atomic<int> supervision{0};
 
   mutable std::mutex mutex;
   std::string id;  ///< guarded by mutex: changes on a fresh reboot

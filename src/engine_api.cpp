@@ -467,6 +467,18 @@ std::string EngineClient::exec_create(const std::string& container_id, const Exe
   return j["Id"].get<std::string>();
 }
 
+std::vector<std::string> EngineClient::supervisor_prefix() const {
+  if (is_podman()) return {"/run/podman-init", "--"};
+  return {"/sbin/docker-init", "-s", "--"};
+}
+
+std::vector<std::string> EngineClient::supervisor_probe() const {
+  std::vector<std::string> argv = supervisor_prefix();
+  argv.push_back(argv.front());
+  argv.emplace_back(is_podman() ? "-V" : "--version");
+  return argv;
+}
+
 ExecState EngineClient::exec_inspect(const std::string& exec_id) {
   auto j = call_checked(ApiOp::exec_inspect, {.path = "/exec/" + url_encode(exec_id) + "/json"}, "").json();
   ExecState s;

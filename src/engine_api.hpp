@@ -184,6 +184,14 @@ class EngineClient {
 
   [[nodiscard]] std::string exec_create(const std::string& container_id, const ExecCreateRequest& request);
   [[nodiscard]] ExecState exec_inspect(const std::string& exec_id);
+  /// The argv prefix that runs a command under the engine's own init (bind-mounted into every
+  /// container made with `Init: true`) as a child subreaper, so every process the command starts
+  /// stays in its tree even after `setsid` or a double fork: Docker's tini needs `-s`, Podman's
+  /// catatonit registers itself when it is not PID 1.
+  [[nodiscard]] std::vector<std::string> supervisor_prefix() const;
+  /// A command that exits 0 only where `supervisor_prefix()` works in the container (the init is
+  /// there and the runtime supports PR_SET_CHILD_SUBREAPER; gVisor's runsc of Debian 12 does not).
+  [[nodiscard]] std::vector<std::string> supervisor_probe() const;
   /// Starts an exec attached (never `Detach: true`: Podman 4.3 never reports its end) and
   /// hijacks the connection so stdin can be written.
   [[nodiscard]] UpgradedStream exec_start(const std::string& exec_id, const std::string& container_id);

@@ -1,4 +1,5 @@
 #include "exec.hpp"
+#include "container_state.hpp"
 #include "exec_modes.hpp"
 
 #include <pocketdock/errors.hpp>
@@ -6,27 +7,126 @@
 #include <fmt/format.h>
 
 #include <fcntl.h>
+#include <sys/random.h>
 
 #include <future>
 #include <memory>
-#include <random>
+
+#include <cerrno>
+#include <cstring>
 
 namespace pocketdock::detail {
 namespace {
 
 // Runs as the exec's user (reading another user's /proc/<pid>/environ needs CAP_SYS_PTRACE).
-// The token and signal are positional parameters: nothing is interpolated into the script.
-// With $4 > 0 it rescans (every 50 ms, up to $4 times) until some process matched: an exec that
-// was just started may not have exec'd its command (and so carry its environment) yet.
-constexpr const char* kSignalScript =
-    "t=\"$1=$2\"; s=$3; w=$4; hit=0; r=0; "
-    "while :; do for d in /proc/[0-9]*; do p=${d#/proc/}; "
-    "[ \"$p\" = \"$$\" ] && continue; "
-    "if tr '\\0' '\\n' < \"$d/environ\" 2>/dev/null | grep -qxF -- \"$t\"; then kill -\"$s\" \"$p\" 2>/dev/null; "
-    "hit=1; fi; "
-    "done; r=$((r+1)); "
-    "if [ $hit = 1 ]; then [ $r -ge 2 ] && break; elif [ $r -gt \"$w\" ]; then break; else sleep 0.05; fi; "
-    "done; exit 0";
+// Every caller value is a positional parameter: nothing is interpolated into the script.
+//   $1=$2  the environment entry marking the roots; $3 signal number; $4 rescans while nothing
+//   matches yet; $5 1 if the roots include a supervisor (its parent, outside the container, is
+//   pid 0) that is spared all but SIGKILL; $6 tenths of a second before SIGKILL follows another
+//   signal (0: never); $7 a session supervisor's environment entry: also every process below it
+//   that started at most as many milliseconds before this script read its clock as the caller
+//   answers on stdin (after "clock" on stdout), except the session's shell (its first child).
+// A snapshot L holds "pid ppid starttime state;" of every live process; T is the set to signal.
+// A signal is delivered asynchronously, so SIGKILL waits until the stopped set really is stopped
+// before it checks that nothing new appeared.
+constexpr const char* kSignalScript = R"SH(v=$1; t=$2; sig=$3; w=$4; sup=$5; grace=$6; sv=$7; me=$$
+if [ -n "$sv" ]; then
+  read -r up _ < /proc/uptime; echo clock; read -r age || exit 0
+  i=${up%%.*}; f=${up#*.}00; f=${f%"${f#??}"}; f=${f#0}
+  t0=$((i * 100 + f - age / 10 - 1))
+fi
+snap() {
+  L=
+  for d in /proc/[0-9]*; do
+    p=${d#/proc/}; [ "$p" = "$me" ] && continue
+    read -r x < "$d/stat" 2>/dev/null || continue
+    x=${x##*) }; set -- $x
+    [ "$1" = Z ] && continue
+    L="$L$p $2 ${20} $1;"
+  done
+}
+holders() {
+  H=" $(grep -lzxF -- "$1" /proc/[0-9]*/environ 2>/dev/null | sed -n 's#^/proc/\([0-9]*\)/environ$#\1#p' | tr '\n' ' ')"
+}
+closure() {
+  C=$1
+  while :; do
+    c=0; IFS=';'
+    for e in $L; do
+      IFS=' '; set -- $e
+      case "$C" in *" $1 "*) continue;; esac
+      case "$C" in *" $2 "*) C="$C$1 "; c=1;; esac
+    done
+    IFS=' '; [ $c = 0 ] && return 0
+  done
+}
+outer() {
+  O=; IFS=';'
+  for e in $L; do IFS=' '; set -- $e; [ "$2" = 0 ] && case "$H" in *" $1 "*) O="$O$1 ";; esac; done
+  IFS=' '
+}
+sweep() {
+  snap; holders "$v=$t"; closure "$H"; T=$C; X=
+  [ "$sup" = 1 ] && { outer; X=$O; }
+  [ -n "$sv" ] || return 0
+  holders "$sv"; outer; S=${O%% *}
+  [ -n "$S" ] || return 0
+  closure " $S "; sh0=; IFS=';'
+  for e in $L; do
+    IFS=' '; set -- $e
+    [ "$2" = "$S" ] && { [ -z "$sh0" ] || [ "$1" -lt "$sh0" ]; } && sh0=$1
+  done
+  IFS=';'
+  for e in $L; do
+    IFS=' '; set -- $e
+    case "$C" in *" $1 "*) ;; *) continue;; esac
+    { [ "$1" = "$S" ] || [ "$1" = "$sh0" ] || [ "$3" -lt "$t0" ]; } && continue
+    case "$T" in *" $1 "*) ;; *) T="$T$1 ";; esac
+  done
+  IFS=' '
+}
+stopped() {
+  m=0
+  while [ $m -lt 50 ]; do
+    snap; busy=; IFS=';'
+    for e in $L; do
+      IFS=' '; set -- $e
+      case "$1 $4" in *" T"|*" t") continue;; esac
+      case "$prev" in *" $1 "*) busy=1; break;; esac
+    done
+    IFS=' '; [ -z "$busy" ] && return 0
+    m=$((m + 1)); sleep 0.01
+  done
+}
+kill_all() {
+  n=0
+  while [ $n -lt 20 ]; do
+    n=$((n + 1)); sweep
+    case "$T" in *[0-9]*) ;; *) return 0;; esac
+    prev=$T
+    for p in $T; do kill -STOP "$p" 2>/dev/null; done
+    stopped; sweep
+    [ "$T" = "$prev" ] && for p in $T; do kill -KILL "$p" 2>/dev/null; done
+  done
+}
+r=0
+while :; do
+  sweep
+  case "$T" in *[0-9]*) break;; esac
+  r=$((r + 1)); [ $r -gt "$w" ] && exit 0; sleep 0.05
+done
+[ "$sig" = 9 ] && { kill_all; exit 0; }
+for p in $T; do case "$X" in *" $p "*) ;; *) kill -"$sig" "$p" 2>/dev/null;; esac; done
+k=0
+while [ $k -lt "$grace" ]; do
+  sleep 0.1; sweep; left=
+  for p in $T; do case "$X" in *" $p "*) ;; *) left=1;; esac; done
+  [ -z "$left" ] && exit 0
+  k=$((k + 1))
+done
+[ "$grace" -gt 0 ] && kill_all
+exit 0
+)SH";
 
 std::vector<std::string> env_list(const RunOptions& options, const std::string& token) {
   std::vector<std::string> env;
@@ -44,23 +144,56 @@ std::vector<std::string> env_list(const RunOptions& options, const std::string& 
 }  // namespace
 
 std::string random_hex(std::size_t digits) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
   static constexpr char kHex[] = "0123456789abcdef";
+  std::string bytes((digits + 1) / 2, '\0');
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw SocketCommunicationError(fmt::format("getrandom failed: {}", std::strerror(errno)));
+    got += static_cast<std::size_t>(n);
+  }
   std::string out(digits, '0');
-  for (auto& c : out) c = kHex[rng() & 0xF];
+  for (std::size_t i = 0; i < digits; ++i) {
+    auto b = static_cast<unsigned char>(bytes[i / 2]);
+    out[i] = kHex[(i % 2 == 0 ? b >> 4U : b) & 0xFU];
+  }
   return out;
 }
 
+bool supervised_execs(ContainerState& state) {
+  int known = state.supervision.load();
+  if (known != 0) return known == 1;
+  if (state.runtime == "runc" || state.runtime == "crun") {
+    state.supervision.store(1);
+    return true;
+  }
+  EngineClient& engine = *state.engine;
+  std::string id = state.current_id();
+  bool ok = false;
+  ExecCreateRequest req{engine.supervisor_probe(), {}, "", "", false};
+  std::string exec_id = engine.exec_create(id, req);
+  ExecReader reader(engine.exec_start(exec_id, id));
+  if (drain_until_eof(reader, deadline_after(engine.api_timeout()))) ok = exit_code_after_eof(engine, exec_id) == 0;
+  state.supervision.store(ok ? 1 : 2);
+  return ok;
+}
+
 LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, const std::vector<std::string>& argv,
-                         const RunOptions& options, bool keep_stdin_open, std::jthread* stdin_writer) {
+                         const RunOptions& options, bool keep_stdin_open, std::jthread* stdin_writer, bool supervised) {
   LaunchedExec ex;
   ex.started = Clock::now();
   ex.token = random_hex(32);
   ex.user = options.user;
+  ex.supervised = supervised;
   const bool has_input = options.input && !options.input->empty();
   // Stdin is attached only when something will be written to it: an unattached command reads
   // /dev/null, and Docker streams output measurably faster (96 vs 109 MB/s) without it.
-  ExecCreateRequest req{argv, env_list(options, ex.token), options.workdir, options.user, keep_stdin_open || has_input};
+  std::vector<std::string> full_argv;
+  if (supervised) full_argv = engine.supervisor_prefix();
+  full_argv.insert(full_argv.end(), argv.begin(), argv.end());
+  ExecCreateRequest req{std::move(full_argv), env_list(options, ex.token), options.workdir, options.user,
+                        keep_stdin_open || has_input};
   ex.exec_id = engine.exec_create(container_id, req);
   ex.stream = engine.exec_start(ex.exec_id, container_id);
   if (keep_stdin_open) return ex;
@@ -89,28 +222,44 @@ LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, 
   return ex;
 }
 
-void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-                 const std::string& user, int signal, bool wait_for_start) noexcept {
-  signal_processes(engine, container_id, kExecTokenVar, token, user, signal, wait_for_start);
-}
-
-void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
-                      const std::string& token, const std::string& user, int signal, bool wait_for_start) noexcept {
+void signal_processes(EngineClient& engine, const std::string& container_id, const SignalRequest& q) noexcept {
   try {
-    ExecCreateRequest req{{"sh", "-c", kSignalScript, "pocketdock-signal", variable, token, std::to_string(signal),
-                           wait_for_start ? "20" : "0"},
-                          {},
-                          "",
-                          user,
-                          false};
+    const bool session = !q.session_holder.empty();
+    auto tenths = std::to_string(q.escalate_after.count() / 100);
+    ExecCreateRequest req{
+        {"sh", "-c", kSignalScript, "pocketdock-signal", q.variable, q.token, std::to_string(q.signal),
+         q.wait_for_start ? "60" : "0", q.supervised ? "1" : "0", tenths, q.session_holder},
+        {},
+        "",
+        q.user,
+        session};
     std::string id = engine.exec_create(container_id, req);
-    UpgradedStream s = engine.exec_start(id, container_id);
-    ExecReader reader(std::move(s));
-    (void)drain_until_eof(
-        reader, deadline_after(std::min<std::chrono::milliseconds>(engine.api_timeout(), std::chrono::seconds(10))));
+    ExecReader reader(engine.exec_start(id, container_id));
+    auto budget = std::min<std::chrono::milliseconds>(engine.api_timeout(), std::chrono::seconds(10));
+    Deadline until = deadline_after(budget + q.escalate_after);
+    if (session) {
+      // The script has read its clock once it says so: the age sent now is at least the age at
+      // that reading, so its boundary is never later than `session_since`.
+      std::string said;
+      auto sink = [&](std::uint8_t type, std::string_view d) {
+        if (type == 1) said.append(d);
+      };
+      while (said.find('\n') == std::string::npos && reader.pump(until, sink)) {
+      }
+      auto age = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - q.session_since);
+      reader.connection().write_all(std::to_string(std::max<std::int64_t>(age.count(), 0) + 1) + "\n", until);
+      reader.connection().shutdown_write();
+    }
+    (void)drain_until_eof(reader, until);
   } catch (...) {
     // The container may be gone or stopped, which ends the exec anyway.
   }
+}
+
+void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token, const std::string& user,
+               bool supervised, bool wait_for_start) noexcept {
+  signal_processes(engine, container_id,
+                   {.token = token, .user = user, .wait_for_start = wait_for_start, .supervised = supervised});
 }
 
 int exit_code_after_eof(EngineClient& engine, const std::string& exec_id) {
@@ -135,11 +284,12 @@ bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept {
 }
 
 ExecResult run_to_completion(EngineClient& engine, const std::string& container_id, const Command& command,
-                             const RunOptions& options, std::chrono::milliseconds default_timeout) {
+                             const RunOptions& options, std::chrono::milliseconds default_timeout, bool supervised) {
   auto timeout = options.timeout.value_or(default_timeout);
   if (timeout <= std::chrono::milliseconds::zero()) throw InvalidArgument("run timeout must be positive");
   std::jthread writer;
-  LaunchedExec ex = launch_exec(engine, container_id, command.resolve(options.lang), options, false, &writer);
+  LaunchedExec ex =
+      launch_exec(engine, container_id, command.resolve(options.lang), options, false, &writer, supervised);
   Deadline deadline = ex.started + timeout;
   ExecResult result;
   std::size_t total = 0;
@@ -166,7 +316,7 @@ ExecResult run_to_completion(EngineClient& engine, const std::string& container_
     // Keep draining while the kill runs: Docker stalls other execs of a container whose exec
     // output is left unread.
     auto discard = [](std::uint8_t, std::string_view) {};
-    (void)kill_and_drain(engine, container_id, ex.token, ex.user, reader, discard);
+    (void)kill_and_drain(engine, container_id, ex.token, ex.user, ex.supervised, reader, discard);
     reader.connection().interrupt();  // also unblocks a stdin writer still waiting
     result.truncated = cap_reached;
     result.exit_code = result.timed_out ? -1 : exit_code_after_eof(engine, ex.exec_id);

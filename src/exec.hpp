@@ -19,36 +19,67 @@ namespace pocketdock::detail {
 /// Name of the environment variable that marks every process of one exec (and its children).
 inline constexpr const char* kExecTokenVar = "POCKETDOCK_EXEC_TOKEN";
 
-/// A random 32-hex-digit token.
+struct ContainerState;
+
+/// `digits` lowercase hex digits from the OS CSPRNG (getrandom(2)); 32 digits are 128 bits.
+/// @throws SocketCommunicationError if the kernel gives no randomness (never in practice).
 [[nodiscard]] std::string random_hex(std::size_t digits);
+
+/// Whether the container's commands run under the engine's init as a child subreaper, so that
+/// nothing they start (setsid, double fork, a cleared environment) leaves their process tree.
+/// Decided once per container: from its runtime when known, else by a probe exec.
+[[nodiscard]] bool supervised_execs(ContainerState& state);
 
 /// A started exec: its id, its token, and its hijacked connection.
 struct LaunchedExec {
   std::string exec_id;
   std::string token;
-  std::string user;  ///< the user it runs as ("" = the container's), used again to signal it
+  std::string user;         ///< the user it runs as ("" = the container's), used again to signal it
+  bool supervised = false;  ///< runs under a subreaper supervisor (see supervised_execs)
   UpgradedStream stream;
   Clock::time_point started;
 };
 
-/// Creates and starts an attached exec. Unless `keep_stdin_open`, `options.input` (if any) is
-/// written by a background writer and stdin is half-closed so the command sees EOF.
+/// Creates and starts an attached exec (under the supervisor when `supervised`). Unless
+/// `keep_stdin_open`, `options.input` (if any) is written by a background writer and stdin is
+/// half-closed so the command sees EOF.
 [[nodiscard]] LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id,
                                        const std::vector<std::string>& argv, const RunOptions& options,
-                                       bool keep_stdin_open, std::jthread* stdin_writer);
+                                       bool keep_stdin_open, std::jthread* stdin_writer, bool supervised);
 
-/// Delivers `signal` to every process in the container carrying the exec's token (the command
-/// and all its children), from a second exec run as the same user. Best effort; never throws
-/// for a container that is gone. With `wait_for_start`, a process that has not started its
-/// command yet (right after exec start) is waited for, up to about 1 s.
-void signal_exec(EngineClient& engine, const std::string& container_id, const std::string& token,
-                 const std::string& user, int signal, bool wait_for_start = false) noexcept;
+/// Which processes a signal goes to, and how hard to insist.
+struct SignalRequest {
+  /// The processes whose environment holds `variable=token`, and every descendant of theirs.
+  std::string variable = kExecTokenVar;
+  std::string token;
+  std::string user;  ///< the signalling exec runs as this user (the command's)
+  int signal = SIGKILL;
+  /// Rescan for about 3 s until a process matches (an exec that was just started: under load
+  /// the engine may take that long to start its command).
+  bool wait_for_start = false;
+  /// The token holder whose parent is outside the container is the exec's supervisor: a signal
+  /// other than SIGKILL is not sent to it (it would forward it a second time).
+  bool supervised = false;
+  /// After a signal other than SIGKILL: SIGKILL whatever is left after this long (0: never).
+  std::chrono::milliseconds escalate_after{0};
+  /// Sessions: also every process below the session's supervisor (`session_holder`, a
+  /// "VAR=token" entry of its environment) that started at `session_since` or later, the
+  /// session's shell excepted: the orphans a command left (setsid, a double fork) land there.
+  /// The instant is turned into the container's clock by a round trip with the signalling exec
+  /// (it reads its clock, then is told how long ago `session_since` was), so it errs early.
+  std::string session_holder;
+  Clock::time_point session_since{};
+};
 
-/// As signal_exec, for every process whose environment holds `variable=token` (sessions mark
-/// each command's processes with their own variable).
-void signal_processes(EngineClient& engine, const std::string& container_id, const std::string& variable,
-                      const std::string& token, const std::string& user, int signal,
-                      bool wait_for_start = false) noexcept;
+/// Signals what `request` names from a second exec, run as the same user. SIGKILL stops the
+/// whole set first (SIGSTOP, rescanning until no new process appears) and then kills it, so a
+/// process cannot fork its way out. Best effort and bounded; never throws (a container that is
+/// gone has nothing left to signal).
+void signal_processes(EngineClient& engine, const std::string& container_id, const SignalRequest& request) noexcept;
+
+/// SIGKILL for the exec marked with `token` and everything it started (see SignalRequest).
+void kill_exec(EngineClient& engine, const std::string& container_id, const std::string& token, const std::string& user,
+               bool supervised, bool wait_for_start) noexcept;
 
 /// Exit code of a finished exec (retries briefly while the engine still says Running).
 /// Returns -1 if unknown.
@@ -99,6 +130,6 @@ bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept;
 /// The blocking run: output collected up to `max_output`, killed at the timeout or the cap.
 [[nodiscard]] ExecResult run_to_completion(EngineClient& engine, const std::string& container_id,
                                            const Command& command, const RunOptions& options,
-                                           std::chrono::milliseconds default_timeout);
+                                           std::chrono::milliseconds default_timeout, bool supervised = false);
 
 }  // namespace pocketdock::detail

@@ -18,13 +18,13 @@ namespace pocketdock::detail {
 /// `grace` more is spent waiting for the end of the output. Returns true if it ended.
 template <class Sink>
 bool kill_and_drain(EngineClient& engine, const std::string& container_id, const std::string& token,
-                    const std::string& user, ExecReader& reader, Sink&& sink,
+                    const std::string& user, bool supervised, ExecReader& reader, Sink&& sink,
                     std::chrono::milliseconds grace = std::chrono::seconds(2)) noexcept {
   std::future<void> killer;
   try {
     // The command may not have started yet (a stream destroyed at once): wait for it.
     killer = std::async(std::launch::async,
-                        [&] { signal_exec(engine, container_id, token, user, SIGKILL, /*wait_for_start=*/true); });
+                        [&] { kill_exec(engine, container_id, token, user, supervised, /*wait_for_start=*/true); });
   } catch (...) {
     return false;  // no thread for the killer
   }

@@ -24,10 +24,12 @@ class ExecStreamImpl : public ShutdownHook {
         max_output_(options.max_output) {
     auto timeout = options.timeout.value_or(state_->timeout);
     if (timeout <= std::chrono::milliseconds::zero()) throw InvalidArgument("stream timeout must be positive");
-    LaunchedExec ex = launch_exec(*engine_, container_id_, command.resolve(options.lang), options, false, &writer_);
+    LaunchedExec ex = launch_exec(*engine_, container_id_, command.resolve(options.lang), options, false, &writer_,
+                                  supervised_execs(*state_));
     exec_id_ = std::move(ex.exec_id);
     token_ = std::move(ex.token);
     user_ = std::move(ex.user);
+    supervised_ = ex.supervised;
     started_ = ex.started;
     deadline_ = ex.started + timeout;
     reader_ = std::make_unique<ExecReader>(std::move(ex.stream));
@@ -141,7 +143,7 @@ class ExecStreamImpl : public ShutdownHook {
   // Kill the command and its children; the output still arriving is dropped.
   void end_command() noexcept {
     auto discard = [](std::uint8_t, std::string_view) {};
-    (void)kill_and_drain(*engine_, container_id_, token_, user_, *reader_, discard);
+    (void)kill_and_drain(*engine_, container_id_, token_, user_, supervised_, *reader_, discard);
   }
 
   void finish(bool timed_out, bool truncated) {
@@ -185,6 +187,7 @@ class ExecStreamImpl : public ShutdownHook {
   std::string exec_id_;
   std::string token_;
   std::string user_;
+  bool supervised_ = false;  ///< runs under the engine's init as a subreaper
   Clock::time_point started_;
   Deadline deadline_;
   std::jthread writer_;

@@ -16,6 +16,12 @@
 
 namespace pocketdock {
 namespace detail {
+namespace {
+
+// How long kill(SIGTERM) and the like wait before SIGKILL ends what ignored the signal.
+constexpr auto kKillGrace = std::chrono::seconds(1);
+
+}  // namespace
 
 /// The state behind a Process, shared by the handle and the reader thread.
 class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<ProcessImpl> {
@@ -29,11 +35,12 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     if (options.run.timeout && *options.run.timeout <= std::chrono::milliseconds::zero()) {
       throw InvalidArgument("spawn timeout must be positive");
     }
-    LaunchedExec ex =
-        launch_exec(*engine_, container_id_, command.resolve(options.run.lang), options.run, false, &writer_);
+    LaunchedExec ex = launch_exec(*engine_, container_id_, command.resolve(options.run.lang), options.run, false,
+                                  &writer_, supervised_execs(*state_));
     exec_id_ = std::move(ex.exec_id);
     token_ = std::move(ex.token);
     user_ = std::move(ex.user);
+    supervised_ = ex.supervised;
     started_ = ex.started;
     // No timeout: a deadline far enough away never to pass.
     deadline_ =
@@ -93,7 +100,15 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
       if (done_) return;
     }
     if (state_->closed) return;
-    signal_exec(*engine_, container_id_, token_, user_, signal, /*wait_for_start=*/true);
+    // A signal that asks a command to end is followed by SIGKILL for whatever ignored it.
+    bool ending = signal == SIGTERM || signal == SIGINT || signal == SIGHUP || signal == SIGQUIT;
+    signal_processes(*engine_, container_id_,
+                     {.token = token_,
+                      .user = user_,
+                      .signal = signal,
+                      .wait_for_start = true,
+                      .supervised = supervised_,
+                      .escalate_after = ending ? kKillGrace : std::chrono::milliseconds(0)});
   }
 
   ExecResult wait(std::optional<std::chrono::milliseconds> timeout) {
@@ -128,7 +143,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
       done = done_;
     }
     if (!done && !shutdown_ && !state_->closed) {
-      signal_exec(*engine_, container_id_, token_, user_, SIGKILL, /*wait_for_start=*/true);
+      kill_exec(*engine_, container_id_, token_, user_, supervised_, /*wait_for_start=*/true);
       std::unique_lock lock(mutex_);
       done_cv_.wait_for(lock, std::chrono::seconds(2), [this] { return done_; });
     }
@@ -170,7 +185,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
     } catch (...) {
       // The connection broke (or was interrupted): the process's output has ended.
     }
-    if (timed_out) (void)kill_and_drain(*engine_, container_id_, token_, user_, *reader_, sink);
+    if (timed_out) (void)kill_and_drain(*engine_, container_id_, token_, user_, supervised_, *reader_, sink);
     reader_eof_ = true;
     close_connection();
     int code = -1;
@@ -214,6 +229,7 @@ class ProcessImpl : public ShutdownHook, public std::enable_shared_from_this<Pro
   std::string exec_id_;
   std::string token_;
   std::string user_;
+  bool supervised_ = false;  ///< runs under the engine's init as a subreaper
   Clock::time_point started_;
   Deadline deadline_;
   std::jthread writer_;

@@ -63,7 +63,8 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
     std::string out;
     std::string err;
     bool truncated = false;
-    bool abandoned = false;  ///< timed out: its late output is not part of any result
+    bool abandoned = false;    ///< timed out: its late output is not part of any result
+    Clock::time_point sent{};  ///< when its script was written (its processes start after)
   };
 
   void reader_loop() noexcept;
@@ -76,6 +77,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   bool abandoned_settled() const;
   void recover_or_break(std::unique_lock<std::mutex>& lock);
   void write_script(const std::string& script);
+  void kill_command(const std::string& kill_token, Clock::time_point sent) noexcept;
 
   std::shared_ptr<ContainerState> container_;
   SessionOptions options_;
@@ -83,6 +85,7 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   std::string exec_id_;
   std::string token_;
   std::string user_;
+  bool supervised_ = false;  ///< runs under the engine's init as a subreaper
   ShellDialect dialect_ = ShellDialect::posix;
   std::unique_ptr<ExecReader> reader_;
   std::thread thread_;
@@ -101,8 +104,8 @@ class SessionCore : public ShutdownHook, public std::enable_shared_from_this<Ses
   std::string pending_;  ///< nonce of the command a caller waits for
   std::string buffer_;
   std::vector<std::function<void(std::string_view)>> callbacks_;
-  std::vector<std::string> kill_queue_;  ///< kill tokens for the killer thread
-  bool delivering_ = false;              ///< the reader thread is running callbacks (a result waits for them)
+  std::vector<std::pair<std::string, Clock::time_point>> kill_queue_;  ///< (kill token, sent at) for the killer
+  bool delivering_ = false;  ///< the reader thread is running callbacks (a result waits for them)
   bool eof_ = false;
   bool closed_ = false;
   bool finished_ = false;  ///< the connection and the reader thread are gone
@@ -122,10 +125,12 @@ void SessionCore::start() {
   RunOptions run;
   run.env = options_.env;
   run.workdir = options_.workdir;
-  LaunchedExec ex = launch_exec(*container_->engine, container_id_, argv, run, true, nullptr);
+  LaunchedExec ex =
+      launch_exec(*container_->engine, container_id_, argv, run, true, nullptr, supervised_execs(*container_));
   exec_id_ = ex.exec_id;
   token_ = ex.token;
   user_ = ex.user;
+  supervised_ = ex.supervised;
   reader_ = std::make_unique<ExecReader>(std::move(ex.stream));
   thread_ = std::thread([this] { reader_loop(); });
   killer_ = std::thread([this] { killer_loop(); });
@@ -204,11 +209,10 @@ void SessionCore::killer_loop() noexcept {
   for (;;) {
     killer_cv_.wait(lock, [&] { return closed_ || !kill_queue_.empty(); });
     if (closed_) return;
-    std::vector<std::string> tokens;
+    std::vector<std::pair<std::string, Clock::time_point>> tokens;
     tokens.swap(kill_queue_);
     lock.unlock();
-    for (const auto& tok : tokens)
-      signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
+    for (const auto& [tok, sent] : tokens) kill_command(tok, sent);
     lock.lock();
   }
 }
@@ -271,7 +275,7 @@ void SessionCore::handle(int stream, const MarkerScanner::Event& e, std::vector<
       it->second.started = true;
       if (it->second.abandoned) {
         // It timed out while queued and starts only now: kill it at once.
-        kill_queue_.push_back(it->second.kill_token);
+        kill_queue_.emplace_back(it->second.kill_token, it->second.sent);
         killer_cv_.notify_one();
       }
       return;
@@ -330,13 +334,12 @@ void SessionCore::recover_or_break(std::unique_lock<std::mutex>& lock) {
     Deadline step = std::min(until, deadline_after(kRecoveryRetry));
     cv_.wait_until(lock, step, [&] { return abandoned_settled() || eof_ || closed_; });
     if (abandoned_settled() || eof_ || closed_ || Clock::now() >= until) break;
-    std::vector<std::string> tokens;
+    std::vector<std::pair<std::string, Clock::time_point>> tokens;
     for (const auto& [nonce, t] : tracks_) {
-      if (t.abandoned && t.started) tokens.push_back(t.kill_token);
+      if (t.abandoned && t.started) tokens.emplace_back(t.kill_token, t.sent);
     }
     lock.unlock();
-    for (const auto& tok : tokens)
-      signal_processes(*container_->engine, container_id_, kSessionCommandVar, tok, user_, SIGKILL);
+    for (const auto& [tok, sent] : tokens) kill_command(tok, sent);
     lock.lock();
   }
   throw_if_unusable();
@@ -347,6 +350,17 @@ void SessionCore::recover_or_break(std::unique_lock<std::mutex>& lock) {
         "a new one";
     throw SessionClosed(broken_, ErrorContext{"session send_and_wait", container_id_, "", 0});
   }
+}
+
+// A command's processes carry its kill token; the orphans it made (setsid, a double fork, a
+// cleared environment) are below the session's supervisor and started after it was sent.
+void SessionCore::kill_command(const std::string& kill_token, Clock::time_point sent) noexcept {
+  SignalRequest q{.variable = kSessionCommandVar, .token = kill_token, .user = user_};
+  if (supervised_) {
+    q.session_holder = std::string(kExecTokenVar) + "=" + token_;
+    q.session_since = sent;
+  }
+  signal_processes(*container_->engine, container_id_, q);
 }
 
 void SessionCore::write_script(const std::string& script) {
@@ -384,6 +398,7 @@ ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<st
     throw_if_unusable();
     if (!abandoned_settled()) recover_or_break(lock);
     tracks_[nonce].kill_token = kill_token;
+    tracks_[nonce].sent = Clock::now();
     for (auto& sc : scanners_) sc.expect(nonce);
     pending_ = nonce;
   }
@@ -437,7 +452,7 @@ ExecResult SessionCore::send_and_wait(std::string_view command, std::optional<st
     t.err.clear();
     pending_.clear();
     lock.unlock();
-    signal_processes(*container_->engine, container_id_, kSessionCommandVar, kill_token, user_, SIGKILL);
+    kill_command(kill_token, started);
   }
   result.duration = Clock::now() - started;
   return result;
@@ -477,7 +492,7 @@ void SessionCore::shutdown(bool kill_processes) noexcept {
   conn.shutdown_write();  // EOF on the shell's stdin
   if (kill_processes && shell_alive && !container_->closed.load()) {
     // Ends the shell and whatever it started (background jobs, a running command).
-    signal_exec(*container_->engine, container_id_, token_, user_, SIGKILL);
+    kill_exec(*container_->engine, container_id_, token_, user_, supervised_, false);
     std::unique_lock lock(mutex_);
     cv_.wait_for(lock, std::chrono::seconds(2), [&] { return eof_; });
   }

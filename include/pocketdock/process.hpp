@@ -53,9 +53,13 @@ class Process {
   /// @throws SocketError, TimeoutError if the engine does not answer.
   [[nodiscard]] bool is_running() const;
 
-  /// Delivers `signal` to the command and every process it started (matched by a per-command
-  /// token, from a second exec run as the same user). Does not wait for them to end; a command
-  /// that has already ended is left alone. Never throws for a container that is gone.
+  /// Delivers `signal` to the command and every process it started, even those that cleared
+  /// their environment, called `setsid` or double-forked (see README, "What a kill ends"), from a
+  /// second exec run as the same user. SIGTERM, SIGINT, SIGHUP and SIGQUIT ask the command to
+  /// end: whatever of it is still there 1 s later (a trap that ignores the signal) gets SIGKILL,
+  /// so kill() returns once the command is gone (after at most about 1 s plus an exec). Other
+  /// signals are only delivered. A command that has already ended is left alone. Never throws
+  /// for a container that is gone.
   void kill(int signal = SIGTERM);
 
   /// Waits for the command to end and returns its exit code (-1 if unknown, e.g. ended by the

@@ -265,7 +265,8 @@ TEST_F(FakeExec, ExecCreateCarriesTokenEnvAndOptions) {
   });
   ASSERT_NE(it, reqs.end());
   auto body = nlohmann::json::parse(it->body);
-  EXPECT_EQ(body["Cmd"], (nlohmann::json{"sh", "-c", "x"}));
+  // Under the engine's init as a subreaper (the fake answers as Docker).
+  EXPECT_EQ(body["Cmd"], (nlohmann::json{"/sbin/docker-init", "-s", "--", "sh", "-c", "x"}));
   EXPECT_EQ(body["WorkingDir"], "/w");
   EXPECT_EQ(body["User"], "nobody");
   EXPECT_EQ(body["Tty"], false);
