@@ -334,22 +334,30 @@ std::vector<std::string> extract_all(const fs::path& root, const std::string& ta
   return {};
 }
 
-std::string links_tar() {
+/// An archive made by `add(writer)`.
+template <class Add>
+std::string make_tar(Add&& add) {
   std::string tar;
   TarWriter w([&](std::string_view d) {
     tar.append(d);
     return true;
   });
-  w.add_directory("out", 0755, 0);
-  w.begin_file("out/data", 0644, 1, 0);
-  w.write_data("x");
-  w.add_symlink("out/key", "../.ssh/id_rsa", 0);      // the attack: next to the tree
-  w.add_symlink("out/sub/deep", "../../outside", 0);  // two levels up from one level down
-  w.add_symlink("out/sub/up", "../data", 0);          // inside: out/data
-  w.add_symlink("out/here", "data", 0);               // inside
-  w.add_symlink("out/dot", ".", 0);                   // the tree itself
+  add(w);
   w.close();
   return tar;
+}
+
+std::string links_tar() {
+  return make_tar([](TarWriter& w) {
+    w.add_directory("out", 0755, 0);
+    w.begin_file("out/data", 0644, 1, 0);
+    w.write_data("x");
+    w.add_symlink("out/key", "../.ssh/id_rsa", 0);      // the attack: next to the tree
+    w.add_symlink("out/sub/deep", "../../outside", 0);  // two levels up from one level down
+    w.add_symlink("out/sub/up", "../data", 0);          // inside: out/data
+    w.add_symlink("out/here", "data", 0);               // inside
+    w.add_symlink("out/dot", ".", 0);                   // the tree itself
+  });
 }
 
 TEST_F(Extract, SymlinkOutOfThePulledTreeIsRejectedWhenTheTopIsKept) {
@@ -376,20 +384,15 @@ TEST_F(Extract, SymlinkOutOfThePulledTreeIsRejectedWhenTheTopIsDropped) {
 }
 
 std::string special_modes_tar() {
-  std::string tar;
-  TarWriter w([&](std::string_view d) {
-    tar.append(d);
-    return true;
+  return make_tar([](TarWriter& w) {
+    w.add_directory("t", 01777, 0);
+    w.begin_file("t/suid", 04755, 1, 0);
+    w.write_data("x");
+    w.begin_file("t/sgid-world", 02777, 1, 0);
+    w.write_data("y");
+    w.begin_file("t/plain", 0640, 1, 0);
+    w.write_data("z");
   });
-  w.add_directory("t", 01777, 0);
-  w.begin_file("t/suid", 04755, 1, 0);
-  w.write_data("x");
-  w.begin_file("t/sgid-world", 02777, 1, 0);
-  w.write_data("y");
-  w.begin_file("t/plain", 0640, 1, 0);
-  w.write_data("z");
-  w.close();
-  return tar;
 }
 
 TEST_F(Extract, ModesLoseSpecialAndWorldWriteBitsByDefault) {
