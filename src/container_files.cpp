@@ -1,7 +1,11 @@
 // Container file methods: write_file, read_file, list_files, list_entries, push, pull.
-// Everything streams through the archive endpoints; no path ever passes through a shell.
+// Files stream through the archive endpoints, except on tmpfs-like mounts (which the endpoints
+// mishandle), where `sh`/`cat` execs carry them. No caller value is ever parsed by a program in
+// the container: paths are absolute and normalised (never start with '-'), and reach a shell
+// only as positional parameters.
 #include "container_state.hpp"
 #include "exec.hpp"
+#include "exec_modes.hpp"
 #include "safe_extract.hpp"
 #include "tar_reader.hpp"
 #include "tar_writer.hpp"
@@ -19,6 +23,7 @@
 #include <charconv>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <optional>
 
 namespace pocketdock {
@@ -34,6 +39,9 @@ constexpr std::size_t kStatBatchBytes = 64 * 1024;
 // ---- container paths (POSIX, lexical) ----
 
 std::string normalize(const std::string& path, const char* what) {
+  if (path.find('\0') != std::string::npos) {
+    throw InvalidArgument(fmt::format("{}: the container path {:?} contains a NUL byte", what, path));
+  }
   if (path.empty() || path.front() != '/') {
     throw InvalidArgument(fmt::format("{}: the container path {:?} must be absolute", what, path));
   }
@@ -68,6 +76,11 @@ std::string base_of(const std::string& normalized) {
 std::string resolve_link(const std::string& link_path, const std::string& target) {
   if (!target.empty() && target.front() == '/') return normalize(target, "symlink");
   return normalize(parent_of(link_path) + "/" + target, "symlink");
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
 }
 
 // ---- tmpfs detection ----
@@ -136,7 +149,10 @@ std::vector<std::pair<std::string, std::string>> container_mounts(ContainerState
   return mounts;
 }
 
-void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string& path, const char* what) {
+/// The tmpfs-like mount (point, fstype) `path` lies on, if any. The engines' archive endpoints
+/// mishandle those (Podman's GET gives an empty tar, Docker's PUT lands under the mount).
+std::optional<std::pair<std::string, std::string>> virtual_mount_of(ContainerState& s, const std::string& id,
+                                                                    const std::string& path) {
   auto mounts = container_mounts(s, id);
   const std::pair<std::string, std::string>* best = nullptr;
   for (const auto& m : mounts) {
@@ -145,11 +161,97 @@ void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string
         p == "/" || path == p || (path.size() > p.size() && path.compare(0, p.size(), p) == 0 && path[p.size()] == '/');
     if (under && (best == nullptr || p.size() >= best->first.size())) best = &m;
   }
-  if (best != nullptr && is_virtual_fs(best->second)) {
+  if (best != nullptr && is_virtual_fs(best->second)) return *best;
+  return std::nullopt;
+}
+
+/// Whole trees are not copied to or from such mounts (write_file and read_file are).
+void check_not_tmpfs(ContainerState& s, const std::string& id, const std::string& path, const char* what) {
+  if (auto m = virtual_mount_of(s, id, path)) {
     throw InvalidArgument(fmt::format(
-        "{}: {} is on a {} mount ({}) in the container, which the engines' archive endpoints silently mishandle; "
-        "use a path on the container's own filesystem, such as /tmp or /home/sandbox",
-        what, path, best->second, best->first));
+        "{}: {} is on a {} mount ({}) in the container, which the engines' archive endpoints silently mishandle "
+        "(Podman returns an empty archive, Docker writes under the mount); copy trees through a path on the "
+        "container's own filesystem, or single files with write_file/read_file, which work there",
+        what, path, m->second, m->first));
+  }
+}
+
+// ---- files on tmpfs-like mounts: argv execs of sh and cat, the path a positional parameter ----
+
+constexpr std::size_t kMaxExecErrorText = 4096;
+constexpr int kExitMissing = 40;
+constexpr int kExitDirectory = 41;
+constexpr int kExitNotRegular = 42;
+
+// $1 is the absolute path: never an option, never parsed as code.
+constexpr const char* kReadScript =
+    "[ -e \"$1\" ] || exit 40; [ -d \"$1\" ] && exit 41; [ -f \"$1\" ] || exit 42; exec cat -- \"$1\"";
+// $1 the absolute path, $2 the octal mode; stdin is the content.
+constexpr const char* kWriteScript =
+    "[ -d \"$1\" ] && exit 41; d=${1%/*}; if [ -n \"$d\" ]; then mkdir -p -- \"$d\" || exit 1; fi; "
+    "cat > \"$1\" && chmod -- \"$2\" \"$1\"";
+
+/// Runs `argv` (stdin `input`, if any), handing its stdout to `sink` as it arrives; returns the
+/// exit code and the start of stderr. If `sink` throws, the command is killed and the exception
+/// goes on. Each write and read waits at most the container's timeout.
+std::pair<int, std::string> exec_streaming(ContainerState& s, const std::string& id,
+                                           const std::vector<std::string>& argv, std::optional<std::string_view> input,
+                                           const std::function<void(std::string_view)>& sink) {
+  EngineClient& engine = *s.engine;
+  LaunchedExec ex = launch_exec(engine, id, argv, {}, input.has_value(), nullptr, false);
+  if (input) {
+    // Written before reading: `cat > file` prints nothing, so it cannot block on its output.
+    try {
+      ex.stream.conn.write_all(*input, deadline_after(s.timeout));
+    } catch (const SocketCommunicationError&) {
+      // The command ended without reading all of its input: its exit code says why.
+    } catch (...) {
+      kill_exec(engine, id, ex.token, ex.user, ex.supervised, false);
+      throw;
+    }
+    ex.stream.conn.shutdown_write();
+  }
+  ExecReader reader(std::move(ex.stream));
+  std::string err;
+  try {
+    auto demuxed = [&](std::uint8_t type, std::string_view payload) {
+      if (type == 1) {
+        sink(payload);
+      } else if (type == 2 && err.size() < kMaxExecErrorText) {
+        err.append(payload.substr(0, kMaxExecErrorText - err.size()));
+      }
+    };
+    while (reader.pump(deadline_after(s.timeout), demuxed)) {
+    }
+  } catch (...) {
+    // Drain while the kill runs: Docker stalls other execs of a container whose exec output is
+    // left unread.
+    auto discard = [](std::uint8_t, std::string_view) {};
+    (void)kill_and_drain(engine, id, ex.token, ex.user, ex.supervised, reader, discard);
+    throw;
+  }
+  if (reader.cut_mid_frame()) {
+    throw SocketCommunicationError("exec output stream was cut inside a frame", ErrorContext{"exec start", id, "", 0});
+  }
+  return {exit_code_after_eof(engine, ex.exec_id), std::move(err)};
+}
+
+/// Turns the exit code of kReadScript/kWriteScript into the file methods' errors.
+void check_file_exec(int code, const std::string& err, const std::string& path, const char* what,
+                     const std::pair<std::string, std::string>& mount) {
+  switch (code) {
+    case 0: return;
+    case kExitMissing: throw FileNotFound(fmt::format("{}: no such file in the container: {}", what, path));
+    case kExitDirectory: throw InvalidArgument(fmt::format("{}: {} is a directory, not a file", what, path));
+    case kExitNotRegular: throw InvalidArgument(fmt::format("{}: {} is not a regular file", what, path));
+    case 126:
+    case 127:
+      throw PocketDockError(fmt::format(
+          "{}: {} is on a {} mount ({}), where files are carried by running `sh` and `cat` in the container "
+          "(the engines' archive endpoints mishandle such mounts), and the image lacks them: {}",
+          what, path, mount.second, mount.first, trim(err)));
+    default:
+      throw PocketDockError(fmt::format("{}: {} failed in the container (exit {}): {}", what, path, code, trim(err)));
   }
 }
 
@@ -295,11 +397,6 @@ bool push_regular_file(EngineClient& engine, const std::string& id, const Upload
   return true;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 /// Streams a host tree (file, directory or symlink) as archive entries under `top`.
 class HostTreeProducer {
  public:
@@ -428,13 +525,67 @@ std::vector<std::string> split_lines(const std::string& text) {
 }  // namespace
 }  // namespace detail
 
+namespace detail {
+namespace {
+
+/// Streams the file at normalised `p` to `sink`; FileTooLarge if it is bigger than `cap`
+/// (checked against the archive header's size before any data, then against the bytes).
+void read_into(ContainerState& s, const std::string& path, const char* what, std::optional<std::uint64_t> cap,
+               const std::function<void(std::string_view)>& sink) {
+  std::string id = s.current_id();
+  std::string p = normalize(path, what);
+  std::uint64_t total = 0;
+  auto counted = [&](std::string_view data) {
+    total += data.size();
+    if (cap && total > *cap) {
+      throw FileTooLarge(fmt::format(
+          "{}: {} is larger than the limit of {} bytes (stream it with read_file_to or pull)", what, path, *cap));
+    }
+    sink(data);
+  };
+  if (auto mount = virtual_mount_of(s, id, p)) {
+    auto [code, err] = exec_streaming(s, id, {"sh", "-c", kReadScript, "pocketdock-read", p}, std::nullopt, counted);
+    check_file_exec(code, err, path, what, *mount);
+    return;
+  }
+  TarEntry first;
+  auto dl = open_following(*s.engine, id, p, first, what);
+  if (first.type == TarEntryType::directory) {
+    throw InvalidArgument(fmt::format("{}: {} is a directory, not a file", what, path));
+  }
+  if (first.type != TarEntryType::file) {
+    throw InvalidArgument(fmt::format("{}: {} is a {}, not a regular file", what, path, to_string(first.type)));
+  }
+  // The header's size is untrusted: it only decides to refuse early, never what is allocated.
+  if (cap && first.size > 0 && static_cast<std::uint64_t>(first.size) > *cap) {
+    throw FileTooLarge(
+        fmt::format("{}: {} is {} bytes, larger than the limit of {} bytes (stream it with read_file_to or pull)", what,
+                    path, first.size, *cap));
+  }
+  std::vector<char> buffer(64 * 1024);
+  for (;;) {
+    std::size_t n = dl->reader().read(buffer.data(), buffer.size());
+    if (n == 0) break;
+    counted(std::string_view(buffer.data(), n));
+  }
+}
+
+}  // namespace
+}  // namespace detail
+
 void Container::write_file(const std::string& path, std::string_view data, int mode) {
   auto& s = state();
   std::string id = s.current_id();
   std::string p = detail::normalize(path, "write_file");
   if (p == "/") throw InvalidArgument("write_file: / is a directory");
   if (mode < 0 || mode > 07777) throw InvalidArgument(fmt::format("write_file: invalid mode {:o}", mode));
-  detail::check_not_tmpfs(s, id, p, "write_file");
+  if (auto mount = detail::virtual_mount_of(s, id, p)) {
+    auto [code, err] = detail::exec_streaming(
+        s, id, {"sh", "-c", detail::kWriteScript, "pocketdock-write", p, fmt::format("{:o}", mode)}, data,
+        [](std::string_view) {});
+    detail::check_file_exec(code, err, path, "write_file", *mount);
+    return;
+  }
   // Without this check the engines would silently replace a directory by the file.
   auto existing = s.engine->stat_archive_path(id, p);
   if (existing && existing->is_dir) throw InvalidArgument(fmt::format("write_file: {} is a directory", path));
@@ -448,37 +599,26 @@ void Container::write_file(const std::string& path, std::string_view data, int m
                       });
 }
 
-std::string Container::read_file(const std::string& path) {
-  auto& s = state();
-  std::string id = s.current_id();
-  std::string p = detail::normalize(path, "read_file");
-  detail::check_not_tmpfs(s, id, p, "read_file");
-  detail::TarEntry first;
-  auto dl = detail::open_following(*s.engine, id, p, first, "read_file");
-  if (first.type == detail::TarEntryType::directory) {
-    throw InvalidArgument(fmt::format("read_file: {} is a directory, not a file", path));
-  }
-  if (first.type != detail::TarEntryType::file) {
-    throw InvalidArgument(
-        fmt::format("read_file: {} is a {}, not a regular file", path, detail::to_string(first.type)));
-  }
+std::string Container::read_file(const std::string& path, const ReadOptions& options) {
   std::string out;
-  out.reserve(static_cast<std::size_t>(std::max<std::int64_t>(first.size, 0)));
-  char buffer[64 * 1024];
-  for (;;) {
-    std::size_t n = dl->reader().read(buffer, sizeof buffer);
-    if (n == 0) break;
-    out.append(buffer, n);
-  }
+  detail::read_into(state(), path, "read_file", options.max_size, [&](std::string_view data) { out.append(data); });
   return out;
+}
+
+void Container::read_file_to(const std::string& path, const std::function<void(std::string_view data)>& sink) {
+  if (!sink) throw InvalidArgument("read_file_to: the sink is empty");
+  detail::read_into(state(), path, "read_file_to", std::nullopt, sink);
 }
 
 std::vector<std::string> Container::list_files(const std::string& path) {
   auto& s = state();
+  // Absolute and normalised, the path starts with '/': find never reads it as an option or an
+  // expression ("-delete", "!", "(").
+  std::string p = detail::normalize(path, "list_files");
   // `find` rather than `ls`: busybox ls masks non-ASCII bytes as '?', and NUL separators keep
   // any name intact. -H follows `path` itself when it is a symlink to a directory.
   auto r = detail::run_to_completion(*s.engine, s.current_id(),
-                                     Command::argv({"find", "-H", path, "-mindepth", "1", "-maxdepth", "1", "-print0"}),
+                                     Command::argv({"find", "-H", p, "-mindepth", "1", "-maxdepth", "1", "-print0"}),
                                      {}, s.timeout);
   if (!r.ok()) throw FileNotFound(fmt::format("listing {} failed: {}", path, detail::trim(r.err)));
   std::vector<std::string> out;
@@ -500,11 +640,12 @@ std::vector<std::string> Container::list_files(const std::string& path) {
 std::vector<FileEntry> Container::list_entries(const std::string& path) {
   auto names = list_files(path);
   auto& s = state();
+  std::string dir = detail::normalize(path, "list_entries");
   std::string id = s.current_id();
   std::vector<std::string> full;
   std::vector<FileEntry> entries;
   for (const auto& n : names) {
-    full.push_back(detail::join(path, n));
+    full.push_back(detail::join(dir, n));
     entries.push_back({.name = n});
   }
   auto stat_batch = [&](std::size_t from, std::size_t to) {
@@ -595,7 +736,8 @@ void push_impl(ContainerState& s, const std::filesystem::path& host_src, const s
   detail::upload(*s.engine, id, target.extract_at, [&](detail::TarWriter& w) { return producer.step(w); });
 }
 
-void pull_impl(ContainerState& s, const std::string& src, const std::filesystem::path& host_dest) {
+void pull_impl(ContainerState& s, const std::string& src, const std::filesystem::path& host_dest,
+               const PullOptions& options) {
   std::string id = s.current_id();
   std::string p = detail::normalize(src, "pull");
   detail::check_not_tmpfs(s, id, p, "pull");
@@ -637,7 +779,7 @@ void pull_impl(ContainerState& s, const std::string& src, const std::filesystem:
     fs::create_directories(root);
     top = host_dest.filename().string();
   }
-  detail::SafeExtractor extractor(root, top, single_file);
+  detail::SafeExtractor extractor(root, top, single_file, options.exact_modes);
   detail::TarEntry entry = first;
   std::string archive_name;
   {
@@ -659,9 +801,9 @@ void Container::push(const std::filesystem::path& host_src, const std::string& d
   detail::with_host_errors("push", [&] { detail::push_impl(s, host_src, dest); });
 }
 
-void Container::pull(const std::string& src, const std::filesystem::path& host_dest) {
+void Container::pull(const std::string& src, const std::filesystem::path& host_dest, const PullOptions& options) {
   auto& s = state();
-  detail::with_host_errors("pull", [&] { detail::pull_impl(s, src, host_dest); });
+  detail::with_host_errors("pull", [&] { detail::pull_impl(s, src, host_dest, options); });
 }
 
 }  // namespace pocketdock

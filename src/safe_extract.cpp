@@ -60,14 +60,43 @@ bool split_archive_path(const std::string& path, std::vector<std::string>& out, 
   return true;
 }
 
-SafeExtractor::SafeExtractor(const std::filesystem::path& root, std::string top, bool single_file)
-    : root_(root), top_(std::move(top)), single_file_(single_file) {
+SafeExtractor::SafeExtractor(const std::filesystem::path& root, std::string top, bool single_file, bool exact_modes)
+    : root_(root), top_(std::move(top)), single_file_(single_file), exact_modes_(exact_modes) {
   root_fd_ = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (root_fd_ < 0) throw PocketDockError(fmt::format("cannot open {}: {}", root.string(), errno_text()));
 }
 
 SafeExtractor::~SafeExtractor() {
   if (root_fd_ >= 0) ::close(root_fd_);
+}
+
+std::uint32_t SafeExtractor::host_mode(const TarEntry& entry) const noexcept {
+  // Default: no setuid/setgid/sticky, nothing world-writable; executable bits stay.
+  return exact_modes_ ? (entry.mode & 07777U) : (entry.mode & 0775U);
+}
+
+bool SafeExtractor::symlink_escapes(const std::vector<std::string>& comps, const std::string& target) const {
+  if (target.empty() || target.front() == '/') return true;
+  // The target is resolved lexically against the link's directory inside the extracted tree
+  // (`root/top`, or `root`): only leading ".." components, no more of them than the link's depth
+  // in that tree. (A ".." after a name could climb out through another link: "x/.." with
+  // x -> "." resolves above the link's directory.) The link's parents are real directories, as
+  // extraction never goes through a symlink, so such targets cannot escape, even chained.
+  long depth = static_cast<long>(comps.size()) - 1 - (top_.empty() ? 0 : 1);
+  bool named = false;
+  std::size_t start = 0;
+  while (start <= target.size()) {
+    std::size_t slash = target.find('/', start);
+    if (slash == std::string::npos) slash = target.size();
+    std::string_view comp(target.data() + start, slash - start);
+    if (comp == "..") {
+      if (named || --depth < 0) return true;
+    } else if (!comp.empty() && comp != ".") {
+      named = true;
+    }
+    start = slash + 1;
+  }
+  return depth < 0;
 }
 
 void SafeExtractor::reject(const TarEntry& entry, const std::string& reason) {
@@ -150,7 +179,7 @@ void SafeExtractor::write_file(int parent, const std::string& name, TarReader& r
     ::unlinkat(parent, tmp.c_str(), 0);
     throw;
   }
-  ::fchmod(out.get(), static_cast<mode_t>(entry.mode & 0777U));
+  ::fchmod(out.get(), static_cast<mode_t>(host_mode(entry)));
   timespec times[2] = {{entry.mtime, 0}, {entry.mtime, 0}};
   ::futimens(out.get(), times);
   place(parent, tmp, name, entry);
@@ -167,7 +196,7 @@ void SafeExtractor::make_directory(int parent, const std::string& name, const st
     reject(entry, fmt::format("cannot create the directory: {}", errno_text()));
     return;
   }
-  dir_modes_.emplace_back(comps, entry.mode & 0777U);
+  dir_modes_.emplace_back(comps, host_mode(entry));
   ++extracted_;
 }
 
@@ -190,42 +219,18 @@ void SafeExtractor::extract(TarReader& reader, const TarEntry& entry) {
   if (comps.empty()) {
     // The top directory itself, extracted as the root.
     if (entry.type == TarEntryType::directory) {
-      dir_modes_.emplace_back(comps, entry.mode & 0777U);
+      dir_modes_.emplace_back(comps, host_mode(entry));
       ++extracted_;
     } else {
       reject(entry, fmt::format("a {} cannot replace the destination directory", to_string(entry.type)));
     }
     return;
   }
-  if (entry.type == TarEntryType::symlink) {
-    if (entry.link_target.empty() || entry.link_target.front() == '/') {
-      reject(entry, fmt::format("symlink to an absolute path ({})", entry.link_target));
-      return;
-    }
-    // The target must stay under the root: only leading ".." components, no more of them than
-    // the link's depth. (A ".." after a name could climb out through another link: "x/.." with
-    // x -> "." resolves above the link's directory.) The link's parents are real directories,
-    // as extraction never goes through a symlink, so such targets cannot escape, even chained.
-    long depth = static_cast<long>(comps.size()) - 1;
-    std::size_t start = 0;
-    const std::string& t = entry.link_target;
-    bool escapes = false;
-    bool named = false;
-    while (start <= t.size()) {
-      std::size_t slash = t.find('/', start);
-      if (slash == std::string::npos) slash = t.size();
-      std::string_view comp(t.data() + start, slash - start);
-      if (comp == "..") {
-        if (named || --depth < 0) escapes = true;
-      } else if (!comp.empty() && comp != ".") {
-        named = true;
-      }
-      start = slash + 1;
-    }
-    if (escapes) {
-      reject(entry, fmt::format("symlink leaves the destination ({})", entry.link_target));
-      return;
-    }
+  if (entry.type == TarEntryType::symlink && symlink_escapes(comps, entry.link_target)) {
+    reject(entry, entry.link_target.empty() || entry.link_target.front() == '/'
+                      ? fmt::format("symlink to an absolute path ({})", entry.link_target)
+                      : fmt::format("symlink leaves the pulled tree ({})", entry.link_target));
+    return;
   }
   Fd parent(open_parent(comps, true, entry));
   if (parent.get() < 0) return;

@@ -3,8 +3,8 @@
 // its root: every path component is opened relative to its parent with O_NOFOLLOW (a symlink,
 // even one made by this archive, is never followed), files are written to a temporary name and
 // renamed into place (an existing link is replaced, never written through), and entries that
-// would escape (absolute, "..", escaping symlinks, hardlinks to outside) or are special files are
-// rejected and listed.
+// would escape (absolute, "..", symlinks whose target leaves the extracted tree, hardlinks to
+// outside) or are special files are rejected and listed. Modes are sanitized unless exact.
 
 #include "tar_reader.hpp"
 
@@ -19,9 +19,11 @@ class SafeExtractor {
  public:
   /// Entries land under `root` (an existing directory). The archive's first path component is
   /// replaced by `top`, or dropped when `top` is empty. With `single_file`, only one regular file
-  /// whose path is that single component is accepted (it becomes `root/top`).
+  /// whose path is that single component is accepted (it becomes `root/top`). The extracted
+  /// tree is `root/top` (or `root`): no symlink may point outside it. Without `exact_modes`,
+  /// setuid/setgid/sticky and world-write bits are cleared.
   /// @throws PocketDockError if `root` cannot be opened
-  SafeExtractor(const std::filesystem::path& root, std::string top, bool single_file);
+  SafeExtractor(const std::filesystem::path& root, std::string top, bool single_file, bool exact_modes = false);
   ~SafeExtractor();
   SafeExtractor(const SafeExtractor&) = delete;
   SafeExtractor& operator=(const SafeExtractor&) = delete;
@@ -42,12 +44,15 @@ class SafeExtractor {
   void write_file(int parent, const std::string& name, TarReader& reader, const TarEntry& entry);
   void make_directory(int parent, const std::string& name, const std::vector<std::string>& comps,
                       const TarEntry& entry);
+  [[nodiscard]] std::uint32_t host_mode(const TarEntry& entry) const noexcept;
+  [[nodiscard]] bool symlink_escapes(const std::vector<std::string>& comps, const std::string& target) const;
   void place(int parent, const std::string& tmp, const std::string& name, const TarEntry& entry);
 
   int root_fd_ = -1;
   std::filesystem::path root_;
   std::string top_;
   bool single_file_;
+  bool exact_modes_;
   std::vector<std::string> rejected_;
   std::vector<std::pair<std::vector<std::string>, std::uint32_t>> dir_modes_;
   std::size_t extracted_ = 0;

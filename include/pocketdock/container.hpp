@@ -97,23 +97,33 @@ class Container {
   // ----- files (files.hpp) -----
   /// Writes `data` (exact bytes) to the absolute `path`, creating missing parents and replacing
   /// an existing file; the file gets `mode`. See files.hpp for the semantics.
-  /// @throws InvalidArgument (relative path, tmpfs path, a parent that is a file), ContainerNotFound,
+  /// @throws InvalidArgument (relative path, NUL byte, a directory at `path`, a parent that is a file),
+  /// ContainerNotFound,
   ///         SocketError, TimeoutError
   void write_file(const std::string& path, std::string_view data, int mode = 0644);
-  /// The bytes of the file at `path` (a symlink is followed).
-  /// @throws FileNotFound (missing), InvalidArgument (a directory, tmpfs path), ContainerNotFound
-  [[nodiscard]] std::string read_file(const std::string& path);
-  /// Names in a directory, hidden ones included, without "." and "..".
-  /// @throws FileNotFound (missing path), ContainerNotFound, ContainerNotRunning
+  /// The bytes of the file at `path` (a symlink is followed), at most `options.max_size` of them.
+  /// @throws FileNotFound (missing), FileTooLarge (bigger than `options.max_size`, thrown before
+  ///         the bytes are read), InvalidArgument (a directory, a relative path), ContainerNotFound
+  [[nodiscard]] std::string read_file(const std::string& path, const ReadOptions& options = {});
+  /// Streams the bytes of the file at `path` to `sink`, piece by piece as they arrive (memory
+  /// does not grow with the file's size; no cap). `sink` runs on the calling thread; an
+  /// exception it throws ends the transfer and reaches the caller.
+  /// @throws as `read_file`, without FileTooLarge
+  void read_file_to(const std::string& path, const std::function<void(std::string_view data)>& sink);
+  /// Names in a directory, hidden ones included, without "." and "..". `path` must be absolute.
+  /// @throws InvalidArgument (relative path, NUL byte), FileNotFound (missing path),
+  ///         ContainerNotFound, ContainerNotRunning
   [[nodiscard]] std::vector<std::string> list_files(const std::string& path = "/home/sandbox");
   /// `list_files` with each entry's type, size, mode, mtime and symlink target.
   [[nodiscard]] std::vector<FileEntry> list_entries(const std::string& path = "/home/sandbox");
   /// Copies a host file or directory into the container (docker cp semantics, see files.hpp).
   /// @throws FileNotFound (missing host_src), InvalidArgument, ContainerNotFound, SocketError
   void push(const std::filesystem::path& host_src, const std::string& dest);
-  /// Copies a container file or directory to the host with safe extraction (see files.hpp).
+  /// Copies a container file or directory to the host with safe extraction (see files.hpp),
+  /// streaming (memory does not grow with the size). Modes are sanitized unless
+  /// `options.exact_modes`.
   /// @throws FileNotFound, UnsafeArchive (after extracting the safe entries), ContainerNotFound
-  void pull(const std::string& src, const std::filesystem::path& host_dest);
+  void pull(const std::string& src, const std::filesystem::path& host_dest, const PullOptions& options = {});
 
   // ----- end of files -----
 

@@ -129,6 +129,14 @@ class FileNotFound : public PocketDockError {
   using PocketDockError::PocketDockError;
 };
 
+/// A file is bigger than the limit of the call that reads it into memory (`ReadOptions::max_size`);
+/// thrown from the size the engine announces, before the bytes are read. Stream it instead
+/// (`Container::read_file_to` or `Container::pull`).
+class FileTooLarge : public PocketDockError {
+ public:
+  using PocketDockError::PocketDockError;
+};
+
 /// An archive from the engine held entries that would land outside the destination.
 class UnsafeArchive : public PocketDockError {
  public:

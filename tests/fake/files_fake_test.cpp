@@ -1,5 +1,6 @@
 // File operations against the fake engine: hostile archives, error mapping, silence (issue 4).
 #include "support/fake_engine.hpp"
+#include "tar_writer.hpp"
 
 #include <pocketdock/pocketdock.hpp>
 
@@ -310,10 +311,53 @@ TEST_F(FakeFiles, ChunkedArchiveWithExtensionsAndTrailersReadsBack) {
   EXPECT_EQ(c.read_file("/x"), data);
 }
 
-TEST_F(FakeFiles, TmpfsPathIsRejectedBeforeAnyArchiveCall) {
+TEST_F(FakeFiles, TmpfsTreeIsRejectedBeforeAnyArchiveCall) {
   auto c = make();
-  EXPECT_THROW((void)c.read_file("/dev/shm/x"), pocketdock::InvalidArgument);
+  EXPECT_THROW(c.pull("/dev/shm/x", base / "got"), pocketdock::InvalidArgument);
+  EXPECT_THROW(c.push(base / "outside", "/dev/shm/x"), pocketdock::InvalidArgument);
   for (const auto& r : engine.requests()) EXPECT_EQ(r.target.find("/archive"), std::string::npos) << r.target;
+}
+
+TEST_F(FakeFiles, TmpfsFileInAnImageWithoutShIsAClearError) {
+  auto c = make();
+  EXPECT_THROW(c.pull("/dev/shm/x", base / "got"), pocketdock::InvalidArgument);  // reads the mounts
+  engine.on("POST", "/exec/exec1/start", FakeEngine::upgrade(frame(2, "exec: \"sh\": executable file not found\n")));
+  engine.on("GET", "/exec/", FakeEngine::json(200, R"({"Running":false,"ExitCode":127})"));
+  for (int i = 0; i < 2; ++i) {
+    try {
+      if (i == 0) {
+        c.write_file("/dev/shm/x", "data");
+      } else {
+        (void)c.read_file("/dev/shm/x");
+      }
+      FAIL() << "an image without sh";
+    } catch (const pocketdock::PocketDockError& e) {
+      EXPECT_THAT(e.what(), HasSubstr("`sh` and `cat`"));
+      EXPECT_THAT(e.what(), HasSubstr("executable file not found"));
+    }
+  }
+  for (const auto& r : engine.requests()) EXPECT_EQ(r.target.find("/archive"), std::string::npos) << r.target;
+}
+
+TEST_F(FakeFiles, HeaderSizeOverTheCapIsFileTooLargeBeforeAnyData) {
+  // Only the header of a 50 GB file, then the engine closes: the size alone decides.
+  engine.on("GET", "/archive", tar_answer(pocketdock::detail::tar_file_headers({}, "huge", 0644, 50LL << 30, 0)));
+  auto c = make();
+  try {
+    (void)c.read_file("/huge");
+    FAIL() << "a 50 GB header was accepted";
+  } catch (const pocketdock::FileTooLarge& e) {
+    EXPECT_THAT(e.what(), HasSubstr("53687091200 bytes"));
+  }
+}
+
+TEST_F(FakeFiles, CapIsEnforcedOnTheBytesToo) {
+  HostileTar t;
+  t.file("x", std::string(5000, 'x'));
+  engine.on("GET", "/archive", tar_answer(t.finish()));
+  auto c = make();
+  EXPECT_THROW((void)c.read_file("/x", {.max_size = 4999}), pocketdock::FileTooLarge);
+  EXPECT_EQ(c.read_file("/x", {.max_size = 5000}).size(), 5000U);
 }
 
 TEST_F(FakeFiles, PutSendsTarContentTypeAndParents) {

@@ -311,12 +311,103 @@ TEST_F(Extract, EscapingSymlinkIsRejected) {
     FAIL();
   } catch (const pocketdock::UnsafeArchive& err) {
     ASSERT_EQ(err.rejected_entries().size(), 3U);
-    EXPECT_THAT(err.rejected_entries()[0], HasSubstr("d/up: symlink leaves the destination"));
+    EXPECT_THAT(err.rejected_entries()[0], HasSubstr("d/up: symlink leaves the pulled tree"));
     EXPECT_THAT(err.rejected_entries()[1], HasSubstr("d/abs: symlink to an absolute path"));
-    EXPECT_THAT(err.rejected_entries()[2], HasSubstr("d/climb: symlink leaves the destination"));
+    EXPECT_THAT(err.rejected_entries()[2], HasSubstr("d/climb: symlink leaves the pulled tree"));
   }
   EXPECT_EQ(fs::read_symlink(root / "d" / "sub" / "ok"), "../x");
   EXPECT_EQ(fs::read_symlink(root / "d" / "self"), ".");
+}
+
+/// Extracts `tar` under `root` with `top`; returns the rejected entries (empty if none).
+std::vector<std::string> extract_all(const fs::path& root, const std::string& tar, const std::string& top,
+                                     bool exact_modes = false) {
+  TarReader r(pieces(tar, 4096));
+  SafeExtractor x(root, top, false, exact_modes);
+  TarEntry e;
+  while (r.next(e)) x.extract(r, e);
+  try {
+    x.finish();
+  } catch (const pocketdock::UnsafeArchive& err) {
+    return err.rejected_entries();
+  }
+  return {};
+}
+
+/// An archive made by `add(writer)`.
+template <class Add>
+std::string make_tar(Add&& add) {
+  std::string tar;
+  TarWriter w([&](std::string_view d) {
+    tar.append(d);
+    return true;
+  });
+  add(w);
+  w.close();
+  return tar;
+}
+
+std::string links_tar() {
+  return make_tar([](TarWriter& w) {
+    w.add_directory("out", 0755, 0);
+    w.begin_file("out/data", 0644, 1, 0);
+    w.write_data("x");
+    w.add_symlink("out/key", "../.ssh/id_rsa", 0);      // the attack: next to the tree
+    w.add_symlink("out/sub/deep", "../../outside", 0);  // two levels up from one level down
+    w.add_symlink("out/sub/up", "../data", 0);          // inside: out/data
+    w.add_symlink("out/here", "data", 0);               // inside
+    w.add_symlink("out/dot", ".", 0);                   // the tree itself
+  });
+}
+
+TEST_F(Extract, SymlinkOutOfThePulledTreeIsRejectedWhenTheTopIsKept) {
+  // pull("/out", existing_dir): the tree is root/out, so "../x" from out/key points next to it.
+  auto rejected = extract_all(root, links_tar(), "out");
+  ASSERT_EQ(rejected.size(), 2U);
+  EXPECT_THAT(rejected[0], HasSubstr("out/key: symlink leaves the pulled tree (../.ssh/id_rsa)"));
+  EXPECT_THAT(rejected[1], HasSubstr("out/sub/deep: symlink leaves the pulled tree"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root / "out" / "key")));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root / "out" / "sub" / "deep")));
+  EXPECT_EQ(fs::read_symlink(root / "out" / "sub" / "up"), "../data");
+  EXPECT_EQ(fs::read_symlink(root / "out" / "here"), "data");
+  EXPECT_EQ(fs::read_symlink(root / "out" / "dot"), ".");
+  EXPECT_TRUE(fs::is_regular_file(root / "out" / "data"));
+}
+
+TEST_F(Extract, SymlinkOutOfThePulledTreeIsRejectedWhenTheTopIsDropped) {
+  // pull("/out", missing_dir): the tree is root itself.
+  auto rejected = extract_all(root, links_tar(), "");
+  ASSERT_EQ(rejected.size(), 2U);
+  EXPECT_THAT(rejected[0], HasSubstr("out/key: symlink leaves the pulled tree"));
+  EXPECT_THAT(rejected[1], HasSubstr("out/sub/deep: symlink leaves the pulled tree"));
+  EXPECT_EQ(fs::read_symlink(root / "sub" / "up"), "../data");
+}
+
+std::string special_modes_tar() {
+  return make_tar([](TarWriter& w) {
+    w.add_directory("t", 01777, 0);
+    w.begin_file("t/suid", 04755, 1, 0);
+    w.write_data("x");
+    w.begin_file("t/sgid-world", 02777, 1, 0);
+    w.write_data("y");
+    w.begin_file("t/plain", 0640, 1, 0);
+    w.write_data("z");
+  });
+}
+
+TEST_F(Extract, ModesLoseSpecialAndWorldWriteBitsByDefault) {
+  EXPECT_TRUE(extract_all(root, special_modes_tar(), "t").empty());
+  EXPECT_EQ(fs::status(root / "t").permissions(), fs::perms(0775));
+  EXPECT_EQ(fs::status(root / "t" / "suid").permissions(), fs::perms(0755));
+  EXPECT_EQ(fs::status(root / "t" / "sgid-world").permissions(), fs::perms(0775));
+  EXPECT_EQ(fs::status(root / "t" / "plain").permissions(), fs::perms(0640));
+}
+
+TEST_F(Extract, ExactModesKeepEveryBit) {
+  EXPECT_TRUE(extract_all(root, special_modes_tar(), "t", true).empty());
+  EXPECT_EQ(fs::status(root / "t").permissions(), fs::perms(01777));
+  EXPECT_EQ(fs::status(root / "t" / "suid").permissions(), fs::perms(04755));
+  EXPECT_EQ(fs::status(root / "t" / "sgid-world").permissions(), fs::perms(02777));
 }
 
 }  // namespace
