@@ -85,7 +85,8 @@ std::optional<Timestamp> parse_timestamp(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
     return std::nullopt;
-  if (y <= 1) return std::nullopt;
+  // Years a Timestamp (nanoseconds since 1970 in 64 bits) can hold; 0001 is the zero time.
+  if (y < 1678 || y > 2261) return std::nullopt;
   std::size_t pos = static_cast<std::size_t>(consumed);
   long long micros = 0;
   if (pos < text.size() && text[pos] == '.') {
