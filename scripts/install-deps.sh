@@ -4,7 +4,8 @@
 set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config libcpp-httplib-dev nlohmann-json3-dev libfmt-dev libgtest-dev
-  libgmock-dev libarchive-dev libcli11-dev libyaml-cpp-dev libtomlplusplus-dev libbenchmark-dev)
+  libgmock-dev libarchive-dev libcli11-dev libyaml-cpp-dev libtomlplusplus-dev libbenchmark-dev
+  clang-14 libclang-rt-14-dev)  # clang-14 and its runtimes: the libFuzzer targets (scripts/fuzz.sh)
 # runsc (gVisor) is the optional kernel-isolation runtime; engines.sh registers it on both engines.
 # catatonit is Podman's init for `Init: true` (only recommended by the podman package).
 engine_pkgs=(podman runc catatonit netavark containernetworking-plugins docker.io tini iptables uidmap slirp4netns

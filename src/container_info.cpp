@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace pocketdock::detail {
 namespace {
@@ -34,6 +35,21 @@ std::optional<double> number_at(const json& j, std::initializer_list<const char*
   const json& v = at_path(j, keys);
   if (!v.is_number()) return std::nullopt;
   return v.get<double>();
+}
+
+// An engine number as an integer: nothing when it is not a number or does not fit (a float
+// out of range would be undefined behaviour to convert).
+std::optional<std::int64_t> int64_of(const json& v) {
+  if (v.is_number_integer() && !v.is_number_unsigned()) return v.get<std::int64_t>();
+  if (v.is_number_unsigned()) {
+    auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+    return static_cast<std::int64_t>(u);
+  }
+  if (!v.is_number_float()) return std::nullopt;
+  double d = v.get<double>();
+  if (!std::isfinite(d) || d < -9.2e18 || d > 9.2e18) return std::nullopt;
+  return static_cast<std::int64_t>(d);
 }
 
 double round2(double v) { return std::round(v * 100.0) / 100.0; }
@@ -69,7 +85,8 @@ std::optional<Timestamp> parse_timestamp(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6)
     return std::nullopt;
-  if (y <= 1) return std::nullopt;
+  // Years a Timestamp (nanoseconds since 1970 in 64 bits) can hold; 0001 is the zero time.
+  if (y < 1678 || y > 2261) return std::nullopt;
   std::size_t pos = static_cast<std::size_t>(consumed);
   long long micros = 0;
   if (pos < text.size() && text[pos] == '.') {
@@ -115,13 +132,12 @@ std::optional<json> previous_sample(const json& stats) {
 }
 
 std::optional<std::int64_t> memory_used(const json& stats) {
-  const json& usage = at_path(stats, {"memory_stats", "usage"});
-  if (!usage.is_number()) return std::nullopt;
-  auto used = usage.get<std::int64_t>();
+  auto used = int64_of(at_path(stats, {"memory_stats", "usage"}));
+  if (!used || *used < 0) return std::nullopt;
   const json& detail = at_path(stats, {"memory_stats", "stats"});
   for (const char* key : {"total_inactive_file", "inactive_file"}) {
-    const json& v = at_path(detail, {key});
-    if (v.is_number() && v.get<std::int64_t>() <= used) return used - v.get<std::int64_t>();
+    auto inactive = int64_of(at_path(detail, {key}));
+    if (inactive && *inactive >= 0 && *inactive <= *used) return *used - *inactive;
   }
   return used;
 }
@@ -161,15 +177,15 @@ ContainerInfo build_container_info(const json& inspect, const json* stats, std::
   }
   if (stats != nullptr) {
     auto used = memory_used(*stats);
-    const json& limit = at_path(*stats, {"memory_stats", "limit"});
-    if (used && limit.is_number()) {
-      auto lim = limit.get<std::int64_t>();
+    auto limit = int64_of(at_path(*stats, {"memory_stats", "limit"}));
+    if (used && limit) {
+      auto lim = *limit;
       info.memory_usage = format_bytes(*used);
       info.memory_limit = format_bytes(lim);
       info.memory_percent = lim > 0 ? round2(static_cast<double>(*used) / static_cast<double>(lim) * 100.0) : 0.0;
     }
-    const json& pids = at_path(*stats, {"pids_stats", "current"});
-    if (pids.is_number()) info.pids = pids.get<int>();
+    auto pids = int64_of(at_path(*stats, {"pids_stats", "current"}));
+    if (pids && *pids >= 0 && *pids <= std::numeric_limits<int>::max()) info.pids = static_cast<int>(*pids);
     info.cpu_percent = cpu_percent.value_or(0.0);
   }
   info.ip_address = ip_address(inspect);
@@ -221,10 +237,12 @@ CreateOptions create_options_from_inspect(const json& inspect) {
     if (!project.empty()) o.project = project;
   }
   const json& host = at_path(inspect, {"HostConfig"});
-  auto memory = number_at(host, {"Memory"});
-  if (memory && *memory > 0) o.mem_limit = fmt::format("{}b", static_cast<std::int64_t>(*memory));
-  auto nano = number_at(host, {"NanoCpus"});
-  if (nano && *nano > 0) o.cpu_percent = static_cast<int>(std::llround(*nano / 10'000'000.0));
+  auto memory = int64_of(at_path(host, {"Memory"}));
+  if (memory && *memory > 0) o.mem_limit = fmt::format("{}b", *memory);
+  auto nano = int64_of(at_path(host, {"NanoCpus"}));
+  if (nano && *nano > 0 && *nano / 10'000'000 < std::numeric_limits<int>::max()) {
+    o.cpu_percent = static_cast<int>(std::llround(static_cast<double>(*nano) / 10'000'000.0));
+  }
   const json& binds = at_path(host, {"Binds"});
   if (binds.is_array()) {
     for (const auto& b : binds) {

@@ -50,4 +50,8 @@ namespace pocketdock::detail {
 /// non-pocketdock labels, persist and project.
 [[nodiscard]] CreateOptions create_options_from_inspect(const nlohmann::json& inspect);
 
+/// One entry of the engine's container list (`GET /containers/json`) as a ContainerListItem:
+/// the pocketdock name from its label, else the engine's first name. (Defined in persistence.cpp.)
+[[nodiscard]] ContainerListItem list_item_from_engine(const nlohmann::json& item);
+
 }  // namespace pocketdock::detail

@@ -1,5 +1,7 @@
 #pragma once
-// The engine's 8-byte-header stream multiplexing: [type, 0, 0, 0, len (BE32)] payload.
+// The engine's 8-byte-header stream multiplexing: [type, 0, 0, 0, len (BE32)] payload. No frame is
+// held whole, so a frame's size (up to 4 GiB) needs no cap here: callers bound what they keep
+// (max_output).
 
 #include <cstddef>
 #include <cstdint>

@@ -7,7 +7,11 @@
 #include <sys/socket.h>
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
+#include <map>
 #include <optional>
+#include <set>
+#include <thread>
 
 namespace pocketdock::detail {
 namespace {
@@ -44,10 +48,11 @@ void set_timeouts(httplib::Client& cli, Duration timeout) {
 // cpp-httplib reports a silent engine as a read error after its idle timeout: ours to turn into a
 // timeout, telling it apart from a reset by the time spent.
 [[noreturn]] void throw_transport_error(httplib::Error error, const std::string& socket_path, const std::string& what,
-                                        Clock::time_point started, std::chrono::milliseconds timeout) {
+                                        Clock::time_point started, std::chrono::milliseconds timeout,
+                                        bool stopped_at_deadline = false) {
   auto elapsed = Clock::now() - started;
   ErrorContext ctx{what, "", "", 0};
-  bool slow = elapsed + std::chrono::milliseconds(50) >= timeout;
+  bool slow = stopped_at_deadline || elapsed + std::chrono::milliseconds(50) >= timeout;
   switch (error) {
     case httplib::Error::Connection:
       if (slow) throw TimeoutError(fmt::format("{}: connecting to {} timed out", what, socket_path), ctx);
@@ -98,6 +103,72 @@ void receive_body(httplib::Request& req, int& status, std::string& error_body, b
 }
 
 }  // namespace
+
+/// Stops request/response calls at their deadline. cpp-httplib's timeouts bound each read, so
+/// an engine that trickles its answer a byte at a time would hold a call forever; here one
+/// thread per EngineClient (started at its first call) cuts the connection of a call whose
+/// deadline passed, again every few ms until the call returns.
+class CallDeadlines {
+ public:
+  CallDeadlines() = default;
+  CallDeadlines(const CallDeadlines&) = delete;
+  CallDeadlines& operator=(const CallDeadlines&) = delete;
+  ~CallDeadlines() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  /// Stops `client` at `deadline` until `disarm`.
+  std::uint64_t arm(httplib::Client& client, Clock::time_point deadline) {
+    std::lock_guard lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    std::uint64_t ticket = next_++;
+    armed_[ticket] = {deadline, &client};
+    wake_.notify_all();
+    return ticket;
+  }
+
+  /// True if the call was stopped (its client is then not reusable).
+  bool disarm(std::uint64_t ticket) {
+    std::lock_guard lock(mutex_);
+    armed_.erase(ticket);
+    return fired_.erase(ticket) > 0;
+  }
+
+ private:
+  static constexpr auto kRepeat = std::chrono::milliseconds(20);
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      auto first = std::min_element(armed_.begin(), armed_.end(),
+                                    [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
+      if (first == armed_.end()) {
+        wake_.wait(lock);
+        continue;
+      }
+      if (Clock::now() < first->second.first) {
+        wake_.wait_until(lock, first->second.first);
+        continue;
+      }
+      first->second.second->stop();  // thread-safe: shuts the socket of the call in flight
+      fired_.insert(first->first);
+      first->second.first = Clock::now() + kRepeat;  // a call still connecting is stopped again
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::uint64_t, std::pair<Clock::time_point, httplib::Client*>> armed_;
+  std::set<std::uint64_t> fired_;
+  std::uint64_t next_ = 0;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 const char* to_string(ApiOp op) noexcept {
   switch (op) {
@@ -198,7 +269,7 @@ nlohmann::json ApiResponse::json() const {
 }
 
 EngineClient::EngineClient(EngineInfo info, std::chrono::milliseconds api_timeout)
-    : info_(std::move(info)), api_timeout_(api_timeout) {
+    : info_(std::move(info)), api_timeout_(api_timeout), deadlines_(std::make_unique<CallDeadlines>()) {
   if (api_timeout_ <= std::chrono::milliseconds::zero()) throw InvalidArgument("api_timeout must be positive");
 }
 
@@ -239,11 +310,15 @@ ApiResponse EngineClient::call(const ApiRequest& request) {
   httplib::Request req = to_httplib(*this, request);
   if (request.close_connection) req.set_header("Connection", "close");
   auto started = Clock::now();
+  std::uint64_t ticket = deadlines_->arm(*cli, started + timeout);
   httplib::Result res = cli->send(req);
-  if (!res)
-    throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout);
+  bool stopped = deadlines_->disarm(ticket);
+  if (!res) {
+    throw_transport_error(res.error(), info_.socket_path, request.method + " " + request.path, started, timeout,
+                          stopped);
+  }
   ApiResponse out{res->status, std::move(res->body)};
-  if (!request.close_connection) release(std::move(cli));
+  if (!request.close_connection && !stopped) release(std::move(cli));
   return out;
 }
 

@@ -127,6 +127,8 @@ struct ArchivePathStat {
 /// sibling matches as extra top-level entries, which callers drop by name.
 [[nodiscard]] std::string podman_literal_path(const std::string& path);
 
+class CallDeadlines;
+
 /// Shared by every handle made from one engine. Thread-safe.
 class EngineClient {
  public:
@@ -269,6 +271,7 @@ class EngineClient {
   std::chrono::milliseconds api_timeout_;
   std::mutex pool_mutex_;
   std::vector<std::unique_ptr<httplib::Client>> idle_;
+  std::unique_ptr<CallDeadlines> deadlines_;  ///< ends `call`s that outlive their timeout
 };
 
 /// Pings one socket: the engine kind and API version, or throws.

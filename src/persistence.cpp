@@ -71,6 +71,29 @@ Container open_container(const std::string& name, const ManageOptions& o, bool s
 
 }  // namespace
 
+namespace detail {
+
+ContainerListItem list_item_from_engine(const json& item) {
+  ContainerListItem li;
+  std::string id = item.contains("Id") && item["Id"].is_string() ? item["Id"].get<std::string>() : std::string();
+  li.id = id.substr(0, 12);
+  li.name = label_of(item, "pocketdock.instance");
+  if (li.name.empty() && item.contains("Names") && item["Names"].is_array() && !item["Names"].empty() &&
+      item["Names"][0].is_string()) {
+    li.name = item["Names"][0].get<std::string>();
+    li.name.erase(0, li.name.find_first_not_of('/'));
+  }
+  li.status = state_of(item);
+  if (li.status.empty()) li.status = "unknown";
+  li.image = item.contains("Image") && item["Image"].is_string() ? item["Image"].get<std::string>() : std::string();
+  li.created_at = label_of(item, "pocketdock.created-at");
+  li.persist = lower(label_of(item, "pocketdock.persist")) == "true";
+  li.project = label_of(item, "pocketdock.project");
+  return li;
+}
+
+}  // namespace detail
+
 Container resume_container(const std::string& name, const ManageOptions& options) {
   return open_container(name, options, true);
 }
@@ -103,24 +126,8 @@ void destroy_container(const std::string& name, const ManageOptions& options) {
 std::vector<ContainerListItem> list_containers(const ManageOptions& options) {
   auto engine = detail::EngineClient::connect(options.engine);
   std::vector<ContainerListItem> out;
-  for (const auto& item : engine->list_containers(list_filter(options))) {
-    ContainerListItem li;
-    std::string id = item.contains("Id") && item["Id"].is_string() ? item["Id"].get<std::string>() : std::string();
-    li.id = id.substr(0, 12);
-    li.name = label_of(item, "pocketdock.instance");
-    if (li.name.empty() && item.contains("Names") && item["Names"].is_array() && !item["Names"].empty() &&
-        item["Names"][0].is_string()) {
-      li.name = item["Names"][0].get<std::string>();
-      li.name.erase(0, li.name.find_first_not_of('/'));
-    }
-    li.status = state_of(item);
-    if (li.status.empty()) li.status = "unknown";
-    li.image = item.contains("Image") && item["Image"].is_string() ? item["Image"].get<std::string>() : std::string();
-    li.created_at = label_of(item, "pocketdock.created-at");
-    li.persist = lower(label_of(item, "pocketdock.persist")) == "true";
-    li.project = label_of(item, "pocketdock.project");
-    out.push_back(std::move(li));
-  }
+  for (const auto& item : engine->list_containers(list_filter(options)))
+    out.push_back(detail::list_item_from_engine(item));
   return out;
 }
 

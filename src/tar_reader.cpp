@@ -30,7 +30,14 @@ TarReader::TarReader(TarSource source) : source_(std::move(source)) {
   archive_read_support_format_tar(archive_);
   archive_read_support_format_empty(archive_);
   if (archive_read_open(archive_, this, nullptr, &TarReader::read_callback, nullptr) != ARCHIVE_OK) {
-    fail("cannot open the archive");
+    // No destructor runs for a constructor that throws: the archive is freed here.
+    try {
+      fail("cannot open the archive");
+    } catch (...) {
+      archive_read_free(archive_);
+      archive_ = nullptr;
+      throw;
+    }
   }
 }
 

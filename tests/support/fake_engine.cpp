@@ -8,10 +8,12 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace pdtest {
@@ -107,13 +109,7 @@ FakeEngine::FakeEngine(bool podman) : podman_(podman) {
   if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
   socket_path_ = dir_ + "/engine.sock";
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0) {
-    throw std::runtime_error(std::string("fake engine bind: ") + std::strerror(errno));
-  }
+  start_listening();
   on("GET", "/_ping", [this](const FakeRequest&, UnixConnection& c, FakeEngine&) {
     std::string extra =
         podman_ ? "Libpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\n" : "Server: Docker/20.10.24\r\n";
@@ -121,19 +117,42 @@ FakeEngine::FakeEngine(bool podman) : podman_(podman) {
                 pocketdock::detail::deadline_after(std::chrono::seconds(5)));
     return true;
   });
+}
+
+void FakeEngine::start_listening() {
+  ::unlink(socket_path_.c_str());
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, socket_path_.c_str(), socket_path_.size() + 1);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0) {
+    throw std::runtime_error(std::string("fake engine bind: ") + std::strerror(errno));
+  }
+  stop_accepting_ = false;
   acceptor_ = std::thread([this] { accept_loop(); });
 }
 
+void FakeEngine::stop_listening() {
+  stop_accepting_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+  listen_fd_ = -1;
+  std::lock_guard lock(mutex_);
+  for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
+}
+
+void FakeEngine::listen_again() { start_listening(); }
+
 FakeEngine::~FakeEngine() {
   stop_ = true;
-  ::shutdown(listen_fd_, SHUT_RDWR);
-  acceptor_.join();
+  stop_accepting_ = true;
+  if (acceptor_.joinable()) acceptor_.join();
   {
     std::lock_guard lock(mutex_);
     for (int fd : client_fds_) ::shutdown(fd, SHUT_RDWR);
   }
   for (auto& t : workers_) t.join();
-  ::close(listen_fd_);
+  if (listen_fd_ >= 0) ::close(listen_fd_);
   ::unlink(socket_path_.c_str());
   std::string cmd = "rm -rf '" + dir_ + "'";
   (void)std::system(cmd.c_str());
@@ -154,7 +173,7 @@ void FakeEngine::wait_until_stopped() const {
 }
 
 void FakeEngine::accept_loop() {
-  while (!stop_) {
+  while (!stop_accepting_) {
     pollfd p{listen_fd_, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -232,6 +251,12 @@ void FakeEngine::serve(int fd) {
   } catch (...) {
     // A client that went away ends its connection.
   }
+  // Forgotten before it is closed: its number may be reused by anyone afterwards.
+  {
+    std::lock_guard lock(mutex_);
+    client_fds_.erase(std::remove(client_fds_.begin(), client_fds_.end(), fd), client_fds_.end());
+  }
+  conn.close();
 }
 
 FakeHandler FakeEngine::json(int status, std::string body) {
@@ -270,6 +295,25 @@ FakeHandler FakeEngine::upgrade(std::string stream) {
         "Upgrade: tcp\r\n\r\n" +
             stream,
         pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+    return false;
+  };
+}
+
+FakeHandler FakeEngine::once(FakeHandler first, FakeHandler then) {
+  auto used = std::make_shared<std::atomic<bool>>(false);
+  return
+      [used, first = std::move(first), then = std::move(then)](const FakeRequest& r, UnixConnection& c, FakeEngine& e) {
+        return used->exchange(true) ? then(r, c, e) : first(r, c, e);
+      };
+}
+
+FakeHandler FakeEngine::trickle(std::string bytes, std::chrono::milliseconds gap) {
+  return [bytes = std::move(bytes), gap](const FakeRequest&, UnixConnection& c, FakeEngine& e) {
+    for (char b : bytes) {
+      if (e.stopping()) break;
+      c.write_all(std::string_view(&b, 1), pocketdock::detail::deadline_after(std::chrono::seconds(5)));
+      std::this_thread::sleep_for(gap);
+    }
     return false;
   };
 }

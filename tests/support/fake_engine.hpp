@@ -48,6 +48,12 @@ class FakeEngine {
   void on(const std::string& method, const std::string& path_part, FakeHandler handler);
 
   [[nodiscard]] std::vector<FakeRequest> requests() const;
+
+  /// Plays an engine that went away: the listening socket is closed but its file stays (a
+  /// connect is refused) and every open connection is cut.
+  void stop_listening();
+  /// Plays the engine coming back on the same socket path.
+  void listen_again();
   [[nodiscard]] bool stopping() const { return stop_.load(); }
   /// Blocks until the server stops (for handlers that play a silent engine).
   void wait_until_stopped() const;
@@ -60,8 +66,14 @@ class FakeEngine {
   static FakeHandler raw(std::string bytes);
   /// 101 upgrade followed by `stream` bytes (frames), then close.
   static FakeHandler upgrade(std::string stream);
+  /// `first` for the first request of its route, `then` for every later one (an engine that
+  /// recovers).
+  static FakeHandler once(FakeHandler first, FakeHandler then);
+  /// Sends `bytes` one at a time, `gap` apart, then closes (an engine that trickles).
+  static FakeHandler trickle(std::string bytes, std::chrono::milliseconds gap);
 
  private:
+  void start_listening();
   void accept_loop();
   void serve(int fd);
 
@@ -69,6 +81,7 @@ class FakeEngine {
   std::string socket_path_;
   int listen_fd_ = -1;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_accepting_{false};
   bool podman_;
   mutable std::mutex mutex_;
   std::vector<std::pair<std::pair<std::string, std::string>, FakeHandler>> routes_;
