@@ -71,6 +71,8 @@ int scripted_shell(Container& c) {
   o.timeout = std::chrono::hours(24);
   o.max_output = static_cast<std::size_t>(-1);
   ExecStream s = c.stream(Command::argv({"sh", "-c", "command -v bash >/dev/null 2>&1 && exec bash || exec sh"}), o);
+  // Each chunk is written out as it comes: no copy of the output is kept, however long it is.
+  s.collect_output(false);
   for (const StreamChunk& chunk : s) {
     std::FILE* f = chunk.stream == OutputStream::out ? stdout : stderr;
     std::fwrite(chunk.data.data(), 1, chunk.data.size(), f);

@@ -1,6 +1,7 @@
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "projects_internal.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/profiles.hpp>
@@ -23,61 +24,31 @@ std::string iso_now() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}+00:00", std::chrono::floor<std::chrono::seconds>(now), us);
 }
 
-namespace {
-
-bool valid_name(const std::string& name) {
-  if (name.empty() || name.size() > 128) return false;
-  auto ok_first = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  auto ok = [&](char c) { return ok_first(c) || c == '_' || c == '.' || c == '-'; };
-  if (!ok_first(name.front())) return false;
-  return std::all_of(name.begin(), name.end(), ok);
-}
-
-void check_port(int port, bool allow_zero, const char* what) {
-  if ((port == 0 && allow_zero) || (port >= 1 && port <= 65535)) return;
-  throw InvalidArgument(fmt::format("{} port {} is outside 1-65535", what, port));
-}
-
-}  // namespace
-
 void validate_create_options(const CreateOptions& o) {
-  if (!o.name.empty() && !valid_name(o.name)) {
-    throw InvalidArgument(fmt::format("invalid container name {:?}: use letters, digits, '_', '.', '-'", o.name));
-  }
-  if (o.image.empty()) throw InvalidArgument("image must not be empty");
+  if (!o.name.empty()) validate_container_name(o.name);
+  validate_image_reference(o.image);
   if (o.timeout <= std::chrono::milliseconds::zero()) throw InvalidArgument("timeout must be positive");
-  if (o.mem_limit) (void)parse_mem_limit(*o.mem_limit);
-  if (o.cpu_percent) {
-    int max = 100 * static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    if (*o.cpu_percent < 1 || *o.cpu_percent > max) {
-      throw InvalidArgument(fmt::format("cpu_percent {} is outside 1-{} (100 per CPU)", *o.cpu_percent, max));
-    }
-  }
+  if (o.mem_limit) validate_mem_limit(*o.mem_limit);
+  if (o.cpu_percent) validate_cpu_percent(*o.cpu_percent);
   for (const auto& [host, cont] : o.volumes) {
-    if (host.empty() || host.front() != '/')
-      throw InvalidArgument(fmt::format("volume host path {:?} is not absolute", host));
-    if (cont.empty() || cont.front() != '/') {
-      throw InvalidArgument(fmt::format("volume container path {:?} is not absolute", cont));
-    }
-    if (host.find(':') != std::string::npos || cont.find(':') != std::string::npos) {
-      throw InvalidArgument(fmt::format("volume paths may not contain ':' ({} -> {})", host, cont));
-    }
+    validate_absolute_path(host, "volume host path", true);
+    validate_absolute_path(cont, "volume container path", true);
   }
-  for (const auto& d : o.devices) {
-    if (d.empty() || d.front() != '/') throw InvalidArgument(fmt::format("device path {:?} is not absolute", d));
-  }
+  for (const auto& d : o.devices) validate_absolute_path(d, "device path");
   for (const auto& p : o.ports) {
-    check_port(p.host, true, "host");
-    check_port(p.container, false, "container");
+    validate_port(p.host, true, "host");
+    validate_port(p.container, false, "container");
   }
-  for (const auto& [k, v] : o.env) {
-    if (k.empty() || k.find('=') != std::string::npos) throw InvalidArgument(fmt::format("invalid env name {:?}", k));
-  }
+  for (const auto& [k, v] : o.env) validate_env(k, v);
   for (const auto& [k, v] : o.labels) {
+    validate_label_key(k);
     if (k.rfind("pocketdock.", 0) == 0 && k.rfind("pocketdock.test", 0) != 0) {
       throw InvalidArgument(fmt::format("label {:?} is reserved for pocketdock", k));
     }
   }
+  if (!o.user.empty()) validate_user(o.user);
+  if (!o.workdir.empty()) validate_absolute_path(o.workdir, "working directory");
+  if (o.project) validate_dir_name(*o.project, "project name");
 }
 
 nlohmann::json container_create_body(const CreateOptions& o, const std::string& name, const std::string& image,
@@ -89,8 +60,9 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
   labels["pocketdock.instance"] = name;
   labels["pocketdock.persist"] = o.persist ? "true" : "false";
   labels["pocketdock.created-at"] = created_at;
-  if (!project.empty()) labels["pocketdock.project"] = project;
-  if (!data_path.empty()) labels["pocketdock.data-path"] = data_path;
+  // Every pocketdock label is set, empty when unused, so an image's value never shows through.
+  labels["pocketdock.project"] = project;
+  labels["pocketdock.data-path"] = data_path;
 
   nlohmann::json host{{"Init", true}};
   if (o.mem_limit) host["Memory"] = parse_mem_limit(*o.mem_limit);
@@ -129,6 +101,39 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
   if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
   if (!o.user.empty()) body["User"] = o.user;
   return body;
+}
+
+namespace {
+
+void remove_if_made_by(EngineClient& engine, const nlohmann::json& body, const std::string& name) noexcept {
+  try {
+    nlohmann::json inspect = engine.inspect_container(name);
+    const nlohmann::json* labels = &inspect;
+    for (const char* key : {"Config", "Labels"}) {
+      if (!labels->is_object() || !labels->contains(key)) return;
+      labels = &(*labels)[key];
+    }
+    for (const char* key : {"pocketdock.managed", "pocketdock.instance", "pocketdock.created-at"}) {
+      if (!labels->is_object() || labels->value(key, nlohmann::json()) != body["Labels"][key]) return;
+    }
+    engine.remove_container(inspect.value("Id", name), true);
+  } catch (...) {
+    // No such container, or the engine is still unreachable: nothing more can be done.
+  }
+}
+
+}  // namespace
+
+std::string create_container_or_clean_up(EngineClient& engine, const nlohmann::json& body, const std::string& name) {
+  try {
+    return engine.create_container(body, name);
+  } catch (const TimeoutError&) {
+    remove_if_made_by(engine, body, name);
+    throw;
+  } catch (const SocketError&) {
+    remove_if_made_by(engine, body, name);
+    throw;
+  }
 }
 
 }  // namespace detail
@@ -173,6 +178,7 @@ std::chrono::milliseconds Container::default_timeout() const { return state().ti
 
 ExecResult Container::run(const Command& command, const RunOptions& options) {
   auto& s = state();
+  detail::validate_run_options(options);
   std::string started_at = s.data_path.empty() ? std::string() : detail::iso_now();
   bool supervised = detail::supervised_execs(s);
   ExecResult result = detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout, supervised);
@@ -222,7 +228,7 @@ Container create_new_container(const CreateOptions& options) {
       detail::container_create_body(effective, state->name, image, state->project, state->data_path, detail::iso_now());
   std::string id;
   try {
-    id = state->engine->create_container(body, state->name);
+    id = detail::create_container_or_clean_up(*state->engine, body, state->name);
   } catch (...) {
     detail::discard_instance(*state);
     throw;

@@ -87,10 +87,21 @@ struct ContainerAccess {
   static const std::shared_ptr<ContainerState>& state(const Container& c) { return c.state_; }
 };
 
+/// Every label pocketdock sets on a container it creates (an empty value when unused).
+inline constexpr const char* kOwnLabels[] = {"pocketdock.managed",    "pocketdock.instance", "pocketdock.persist",
+                                             "pocketdock.created-at", "pocketdock.project",  "pocketdock.data-path"};
+
 /// The create body of the reference (labels, limits, ports...) plus our options. Validates first.
 [[nodiscard]] nlohmann::json container_create_body(const CreateOptions& options, const std::string& name,
                                                    const std::string& image, const std::string& project,
                                                    const std::string& data_path, const std::string& created_at);
+
+/// Creates the container of `body` under `name`. A create that fails in transport (a timeout, a
+/// cut connection, a server error) may still have made it: the container of that name is then
+/// removed if it is this create's (`pocketdock.managed`, `.instance` and `.created-at` as in
+/// `body`). A name in use is someone else's and left alone. Rethrows the create's error.
+[[nodiscard]] std::string create_container_or_clean_up(EngineClient& engine, const nlohmann::json& body,
+                                                       const std::string& name);
 
 /// Checks every option that can be checked without an engine. @throws InvalidArgument
 void validate_create_options(const CreateOptions& options);

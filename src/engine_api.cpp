@@ -179,6 +179,7 @@ const char* to_string(ApiOp op) noexcept {
     case ApiOp::container_stop: return "container stop";
     case ApiOp::container_restart: return "container restart";
     case ApiOp::container_remove: return "container remove";
+    case ApiOp::container_rename: return "container rename";
     case ApiOp::container_inspect: return "container inspect";
     case ApiOp::container_list: return "container list";
     case ApiOp::container_kill: return "container kill";
@@ -514,6 +515,11 @@ void EngineClient::remove_container(const std::string& id, bool force) {
                .path = "/containers/" + url_encode(id),
                .query = {{"force", force ? "true" : "false"}, {"v", "true"}}};
   (void)call_checked(ApiOp::container_remove, r, id);
+}
+
+void EngineClient::rename_container(const std::string& id, const std::string& new_name) {
+  ApiRequest r{.method = "POST", .path = "/containers/" + url_encode(id) + "/rename", .query = {{"name", new_name}}};
+  (void)call_checked(ApiOp::container_rename, r, id, new_name);
 }
 
 nlohmann::json EngineClient::list_containers(const std::string& label_filter) {

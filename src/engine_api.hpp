@@ -38,6 +38,7 @@ enum class ApiOp {
   container_stop,
   container_restart,
   container_remove,
+  container_rename,
   container_inspect,
   container_list,
   container_kill,
@@ -182,6 +183,9 @@ class EngineClient {
   void stop_container(const std::string& id, int grace_seconds);
   void restart_container(const std::string& id, int grace_seconds);
   void remove_container(const std::string& id, bool force);
+  /// `POST /containers/{id}/rename?name=` (both engines, running or not).
+  /// @throws ContainerNameInUse, ContainerNotFound
+  void rename_container(const std::string& id, const std::string& new_name);
   [[nodiscard]] nlohmann::json list_containers(const std::string& label_filter);
 
   [[nodiscard]] std::string exec_create(const std::string& container_id, const ExecCreateRequest& request);

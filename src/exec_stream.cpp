@@ -1,6 +1,7 @@
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "exec_modes.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/exec_stream.hpp>
@@ -259,6 +260,7 @@ bool ExecStream::iterator::at_end() const noexcept { return impl_ == nullptr || 
 
 ExecStream Container::stream(const Command& command, const RunOptions& options) {
   auto& s = state();
+  detail::validate_run_options(options);
   auto impl = std::make_shared<detail::ExecStreamImpl>(state_, command, options);
   s.add_hook(impl);
   // A shutdown that ran its hooks before ours was added must still end this stream.

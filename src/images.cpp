@@ -65,7 +65,7 @@ class ExportWriter {
  public:
   ExportWriter(const fs::path& path, bool gzip) : path_(path) {
     if (!gzip) {
-      file_.reset(std::fopen(path.c_str(), "wb"));
+      file_.reset(std::fopen(path.c_str(), "wbe"));
       if (!file_) throw PocketDockError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)));
       return;
     }
@@ -123,7 +123,7 @@ class ExportWriter {
 class ImportReader {
  public:
   explicit ImportReader(const fs::path& path) : path_(path) {
-    file_.reset(std::fopen(path.c_str(), "rb"));
+    file_.reset(std::fopen(path.c_str(), "rbe"));
     if (!file_) throw PocketDockError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
     unsigned char magic[2] = {0, 0};
     bool gzip = std::fread(magic, 1, 2, file_.get()) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;

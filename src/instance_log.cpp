@@ -1,10 +1,18 @@
 // Run, session and detach logs and history.jsonl of an instance directory (reference formats).
 #include "projects_internal.hpp"
 
-#include <fmt/format.h>
+#include <pocketdock/errors.hpp>
+#include <pocketdock/units.hpp>
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
 
 namespace fs = std::filesystem;
 
@@ -40,6 +48,26 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
 }
 
 const char* py_bool(bool b) { return b ? "True" : "False"; }
+
+// The line that ends a log cut at its cap.
+std::string truncation_marker(std::uint64_t cap) { return fmt::format("\n[log truncated at {} bytes]\n", cap); }
+
+// Appends `data` to `path` (or replaces its content with `O_TRUNC`) through a close-on-exec
+// descriptor that follows no final symlink.
+bool write_file(const fs::path& path, std::string_view data, int mode_flag = O_APPEND) {
+  int fd = ::open(path.c_str(), O_WRONLY | mode_flag | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return false;
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return false;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return ::close(fd) == 0;
+}
 
 }  // namespace
 
@@ -108,59 +136,89 @@ void log_run(const std::string& data_path, const std::string& command, const Exe
   if (data_path.empty()) return;
   try {
     fs::path dir = logs_dir(data_path);
-    {
-      std::ofstream run(dir / fmt::format("run-{}.log", safe_timestamp(started_at)),
-                        std::ios::binary | std::ios::trunc);
-      run << run_log_text(command, result);
+    std::string text = run_log_text(command, result);
+    std::uint64_t cap = max_log_size_of(data_path);
+    if (text.size() > cap) {
+      text.resize(static_cast<std::size_t>(cap));
+      text += truncation_marker(cap);
     }
-    std::ofstream history(dir / "history.jsonl", std::ios::binary | std::ios::app);
-    history << history_line(command, result, started_at) << '\n';
+    (void)write_file(dir / fmt::format("run-{}.log", safe_timestamp(started_at)), text, O_TRUNC);
+    (void)write_file(dir / "history.jsonl", history_line(command, result, started_at) + "\n");
   } catch (...) {
     // Logging never fails a run.
   }
+}
+
+std::uint64_t parse_log_size(std::string_view text) {
+  std::string s(text);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) s.pop_back();
+  // "10MB" is "10M" in the memory-limit grammar; a lone "b" stays (bytes).
+  if (s.size() >= 2 && (s.back() == 'b' || s.back() == 'B') &&
+      std::string_view("kKmMgGtT").find(s[s.size() - 2]) != std::string_view::npos) {
+    s.pop_back();
+  }
+  std::int64_t bytes = parse_mem_limit(s);
+  if (bytes <= 0) throw InvalidArgument(fmt::format("log size {:?} must be above zero", text));
+  return static_cast<std::uint64_t>(bytes);
+}
+
+std::uint64_t max_log_size_of(const fs::path& instance_dir) noexcept {
+  try {
+    fs::path config = instance_dir.parent_path().parent_path() / "pocketdock.yaml";
+    YAML::Node doc = YAML::LoadFile(config.string());
+    YAML::Node size = doc.IsMap() && doc["logging"].IsMap() ? doc["logging"]["max_log_size"] : YAML::Node();
+    if (size && size.IsScalar()) return parse_log_size(size.as<std::string>());
+  } catch (...) {
+    // No project file or no valid size: the default cap.
+  }
+  return kDefaultMaxLogSize;
 }
 
 template <typename MakeText>
 void InstanceLogFile::append_with(MakeText&& text) noexcept {
   try {
     std::lock_guard lock(shared_->mutex);
-    if (shared_->failed) return;
+    if (shared_->failed || shared_->truncated) return;
     shared_->failed = true;  // until the write below is known to have worked
     std::string data = text();
-    std::ofstream out(path_, std::ios::binary | std::ios::app);
-    if (!out) return;
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (out) shared_->failed = false;
+    std::uint64_t room = shared_->max_bytes - std::min(shared_->written, shared_->max_bytes);
+    if (data.size() > room) {
+      data.resize(static_cast<std::size_t>(room));
+      data += truncation_marker(shared_->max_bytes);
+      shared_->truncated = true;
+    }
+    if (!write_file(path_, data)) return;
+    shared_->written += data.size();
+    shared_->failed = false;
   } catch (...) {
     // Logging never fails the session or process it records.
   }
 }
 
-std::optional<InstanceLogFile> InstanceLogFile::open_session(const std::string& data_path,
-                                                             const std::string& session_id) noexcept {
+std::optional<InstanceLogFile> InstanceLogFile::open_with_header(const std::string& data_path, const char* kind,
+                                                                 const std::string& header,
+                                                                 std::optional<std::uint64_t> max_bytes) noexcept {
   if (data_path.empty()) return std::nullopt;
   try {
-    InstanceLogFile f(logs_dir(data_path) / fmt::format("session-{}.log", safe_timestamp(iso_now())));
-    f.append_with([&] { return fmt::format("# session_id: {}\n\n", session_id); });
+    std::uint64_t cap = max_bytes ? *max_bytes : max_log_size_of(data_path);
+    InstanceLogFile f(logs_dir(data_path) / fmt::format("{}-{}.log", kind, safe_timestamp(iso_now())), cap);
+    f.append_with([&] { return header; });
     if (f.ok()) return f;
   } catch (...) {
-    // No log: the session works without one.
+    // No log: the session or process works without one.
   }
   return std::nullopt;
 }
 
-std::optional<InstanceLogFile> InstanceLogFile::open_detach(const std::string& data_path,
-                                                            const std::string& command) noexcept {
-  if (data_path.empty()) return std::nullopt;
-  try {
-    InstanceLogFile f(logs_dir(data_path) / fmt::format("detach-{}.log", safe_timestamp(iso_now())));
-    f.append_with([&] { return fmt::format("# command: {}\n\n", command); });
-    if (f.ok()) return f;
-  } catch (...) {
-    // No log: the process works without one.
-  }
-  return std::nullopt;
+std::optional<InstanceLogFile> InstanceLogFile::open_session(const std::string& data_path,
+                                                             const std::string& session_id,
+                                                             std::optional<std::uint64_t> max_bytes) noexcept {
+  return open_with_header(data_path, "session", fmt::format("# session_id: {}\n\n", session_id), max_bytes);
+}
+
+std::optional<InstanceLogFile> InstanceLogFile::open_detach(const std::string& data_path, const std::string& command,
+                                                            std::optional<std::uint64_t> max_bytes) noexcept {
+  return open_with_header(data_path, "detach", fmt::format("# command: {}\n\n", command), max_bytes);
 }
 
 bool InstanceLogFile::ok() const noexcept {

@@ -1,11 +1,17 @@
 // Container::info, reboot, snapshot and ports.
 #include "container_info.hpp"
 #include "container_state.hpp"
+#include "exec.hpp"
 #include "projects_internal.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/container.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <future>
+#include <set>
 #include <thread>
 
 namespace pocketdock {
@@ -79,30 +85,71 @@ void Container::reboot(bool fresh) {
     s.engine->restart_container(old_id, 10);
     return;
   }
+  bool have_old = true;
   try {
     s.engine->stop_container(old_id, 10);
   } catch (const ContainerNotRunning&) {
   } catch (const ContainerNotFound&) {
+    have_old = false;
   }
+  // The old container steps aside under another name until the new one runs, so a failed
+  // create loses nothing: it then gets its name back and is started again.
+  if (have_old)
+    s.engine->rename_container(old_id, fmt::format("{}-pd-old-{}", s.name.substr(0, 100), detail::random_hex(8)));
+  std::string id;
   try {
-    s.engine->remove_container(old_id, true);
-  } catch (const ContainerNotFound&) {
+    auto body =
+        detail::container_create_body(s.create_options, s.name, s.image, s.project, s.data_path, detail::iso_now());
+    id = detail::create_container_or_clean_up(*s.engine, body, s.name);
+    s.engine->start_container(id);
+  } catch (...) {
+    try {
+      if (!id.empty()) s.engine->remove_container(id, true);
+      if (have_old) {
+        s.engine->rename_container(old_id, s.name);
+        s.engine->start_container(old_id);
+      }
+    } catch (...) {
+      // Keep the create's error, which says what went wrong.
+    }
+    throw;
   }
-  auto body =
-      detail::container_create_body(s.create_options, s.name, s.image, s.project, s.data_path, detail::iso_now());
-  std::string id = s.engine->create_container(body, s.name);
   {
     std::lock_guard lock(s.mutex);
     s.id = id;
   }
-  s.engine->start_container(id);
+  try {
+    if (have_old) s.engine->remove_container(old_id, true);
+  } catch (const ContainerNotFound&) {
+  }
   detail::record_instance(s);
 }
 
 std::string Container::snapshot(const std::string& image, const SnapshotOptions& options) {
   auto [repo, tag] = detail::split_image_reference(image);
+  detail::validate_image_reference(image);
   auto& s = state();
-  return s.engine->commit_container(s.current_id(), repo, tag, options.changes, options.comment, options.author);
+  std::string id = s.current_id();
+  // The image must not carry our labels: a container made from it would inherit them (see
+  // persistence.cpp). Every pocketdock label of the container is blanked, after the caller's changes.
+  std::vector<std::string> changes = options.changes;
+  std::set<std::string> keys(std::begin(detail::kOwnLabels), std::end(detail::kOwnLabels));
+  nlohmann::json inspect = s.engine->inspect_container(id);
+  if (inspect.contains("Config") && inspect["Config"].is_object()) {
+    const auto& labels = inspect["Config"].value("Labels", nlohmann::json());
+    if (labels.is_object()) {
+      for (const auto& [key, value] : labels.items()) {
+        if (key.rfind("pocketdock.", 0) == 0) keys.insert(key);
+      }
+    }
+  }
+  for (const auto& key : keys) {
+    bool plain = std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '_';
+    });
+    if (plain) changes.push_back("LABEL " + key + "=");
+  }
+  return s.engine->commit_container(id, repo, tag, changes, options.comment, options.author);
 }
 
 }  // namespace pocketdock

@@ -4,6 +4,7 @@
 #include "exec_modes.hpp"
 #include "projects_internal.hpp"
 #include "ring_buffer.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/process.hpp>
@@ -277,7 +278,10 @@ detail::ProcessImpl& Process::impl() const {
 
 const std::string& Process::id() const { return impl().id(); }
 bool Process::is_running() const { return impl().is_running(); }
-void Process::kill(int signal) { impl().kill(signal); }
+void Process::kill(int signal) {
+  detail::validate_signal(signal);
+  impl().kill(signal);
+}
 ExecResult Process::wait(std::optional<std::chrono::milliseconds> timeout) { return impl().wait(timeout); }
 BufferSnapshot Process::read() { return impl().ring().read(); }
 BufferSnapshot Process::peek() const { return impl().ring().peek(); }
@@ -287,6 +291,7 @@ void Process::detach() { impl().detach(); }
 
 Process Container::spawn(const Command& command, const SpawnOptions& options) {
   auto& s = state();
+  detail::validate_run_options(options.run);
   auto impl = std::make_shared<detail::ProcessImpl>(state_, command, options);
   impl->start_reader();
   s.add_hook(impl);

@@ -1,5 +1,6 @@
 // Project directories, instance directories, instance.toml and doctor (reference formats).
 #include "projects_internal.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/errors.hpp>
 #include <pocketdock/persistence.hpp>
@@ -200,6 +201,38 @@ void record_instance(const ContainerState& state) noexcept {
   }
 }
 
+std::string trusted_data_path(const std::string& label, const std::string& container_id,
+                              const std::string& container_name) noexcept {
+  try {
+    if (label.empty() || label.front() != '/' || label.find('\0') != std::string::npos || container_id.empty() ||
+        container_name.empty()) {
+      return {};
+    }
+    fs::path dir = fs::path(label).lexically_normal();
+    if (!dir.has_filename()) dir = dir.parent_path();
+    fs::path instances = dir.parent_path();
+    fs::path config = instances.parent_path();
+    if (dir.filename() != container_name || instances.filename() != "instances" || config.filename() != kConfigDir) {
+      return {};
+    }
+    std::error_code ec;
+    auto is = [&](const fs::path& p, fs::file_type type) { return fs::symlink_status(p, ec).type() == type && !ec; };
+    if (!is(config, fs::file_type::directory) || !is(instances, fs::file_type::directory) ||
+        !is(dir, fs::file_type::directory) || !is(config / kConfigFile, fs::file_type::regular) ||
+        !is(dir / kInstanceFile, fs::file_type::regular)) {
+      return {};
+    }
+    auto m = read_instance_metadata(dir);
+    if (!m || m->name != container_name || m->container_id.size() < 12 ||
+        container_id.compare(0, m->container_id.size(), m->container_id) != 0) {
+      return {};
+    }
+    return dir.string();
+  } catch (...) {
+    return {};
+  }
+}
+
 }  // namespace detail
 
 std::optional<fs::path> find_project_root(const fs::path& start) {
@@ -248,7 +281,10 @@ std::string get_project_name(const fs::path& root) {
   return root.filename().string();
 }
 
-fs::path instance_dir(const fs::path& root, const std::string& name) { return root / kConfigDir / "instances" / name; }
+fs::path instance_dir(const fs::path& root, const std::string& name) {
+  detail::validate_dir_name(name, "instance name");
+  return root / kConfigDir / "instances" / name;
+}
 
 std::vector<std::string> list_instance_dirs(const fs::path& root) {
   std::vector<std::string> out;
@@ -256,7 +292,8 @@ std::vector<std::string> list_instance_dirs(const fs::path& root) {
   fs::path dir = root / kConfigDir / "instances";
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    if (entry.is_directory(ec)) out.push_back(entry.path().filename().string());
+    std::string name = entry.path().filename().string();
+    if (entry.is_directory(ec) && name.front() != '.') out.push_back(std::move(name));
   }
   std::sort(out.begin(), out.end());
   return out;

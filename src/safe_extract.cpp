@@ -119,7 +119,7 @@ bool SafeExtractor::map(const TarEntry& entry, std::vector<std::string>& out) {
 }
 
 int SafeExtractor::open_parent(const std::vector<std::string>& comps, bool create, const TarEntry& entry) {
-  Fd current(::dup(root_fd_));
+  Fd current(::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0));
   if (current.get() < 0) throw PocketDockError(fmt::format("dup: {}", errno_text()));
   for (std::size_t i = 0; i + 1 < comps.size(); ++i) {
     int next = ::openat(current.get(), comps[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -303,7 +303,7 @@ void SafeExtractor::finish() {
     std::size_t before = rejected_.size();
     int fd = -1;
     if (comps.empty()) {
-      fd = ::dup(root_fd_);
+      fd = ::fcntl(root_fd_, F_DUPFD_CLOEXEC, 0);
     } else {
       Fd parent(open_parent(comps, false, dummy));
       if (parent.get() >= 0) {

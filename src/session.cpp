@@ -2,6 +2,7 @@
 #include "exec.hpp"
 #include "projects_internal.hpp"
 #include "session_protocol.hpp"
+#include "validate.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/errors.hpp>
@@ -555,6 +556,8 @@ bool Session::is_open() const { return core_ && core_->is_open(); }
 Session Container::session(const SessionOptions& options) {
   auto& s = state();
   if (s.closed.load()) throw ContainerNotRunning(s.name, ErrorContext{"session", s.current_id(), "", 0});
+  for (const auto& [k, v] : options.env) detail::validate_env(k, v);
+  if (!options.workdir.empty()) detail::validate_absolute_path(options.workdir, "working directory");
   auto core = std::make_shared<detail::SessionCore>(state_, options);
   core->start();
   s.add_hook(core);

@@ -37,10 +37,14 @@ struct ManageOptions {
 void stop_container(const std::string& name, const ManageOptions& options = {});
 
 /// Removes a container, running or not, and deletes its instance directory (label
-/// `pocketdock.data-path`). @throws ContainerNotFound.
+/// `pocketdock.data-path`) when that is a project's `instances/<name>` whose `instance.toml`
+/// names this container; any other path in the label is ignored (labels come from the engine,
+/// and an image can carry ours). @throws ContainerNotFound, InvalidArgument (a bad name).
 void destroy_container(const std::string& name, const ManageOptions& options = {});
 
-/// Managed containers, running or not; only one project's with `options.project`.
+/// Managed containers, running or not; only one project's with `options.project`. A container
+/// is managed when its `pocketdock.instance` label is its own name, or was set at its create
+/// rather than inherited from its image.
 [[nodiscard]] std::vector<ContainerListItem> list_containers(const ManageOptions& options = {});
 
 /// Removes every managed container that is not running (only one project's with

@@ -59,7 +59,8 @@ class Process {
   /// end: whatever of it is still there 1 s later (a trap that ignores the signal) gets SIGKILL,
   /// so kill() returns once the command is gone (after at most about 1 s plus an exec). Other
   /// signals are only delivered. A command that has already ended is left alone. Never throws
-  /// for a container that is gone.
+  /// for a container that is gone. @throws InvalidArgument for a signal outside 1-64 (before
+  /// any engine call).
   void kill(int signal = SIGTERM);
 
   /// Waits for the command to end and returns its exit code (-1 if unknown, e.g. ended by the

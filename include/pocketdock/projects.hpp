@@ -32,10 +32,11 @@ std::filesystem::path init_project(const std::filesystem::path& path = std::file
 [[nodiscard]] std::string get_project_name(const std::filesystem::path& root);
 
 /// `root/.pocketdock/instances/<name>`.
+/// @throws InvalidArgument if `name` is empty, holds a '/' or a control character, or starts with '.'.
 [[nodiscard]] std::filesystem::path instance_dir(const std::filesystem::path& root, const std::string& name);
 /// Sorted names of the instance directories; empty if `instances/` is missing.
 [[nodiscard]] std::vector<std::string> list_instance_dirs(const std::filesystem::path& root);
-/// Deletes an instance directory; false if there was none.
+/// Deletes an instance directory; false if there was none. @throws InvalidArgument as instance_dir.
 bool remove_instance_dir(const std::filesystem::path& root, const std::string& name);
 
 /// Contents of an `instance.toml` (sections container, resources, ports, provenance).

@@ -303,6 +303,10 @@ case $case in
     check "runs bash where the image has it" grep -q bash "$work/sh.err"
     printf 'echo before\nexit 7\necho never\n' | pd shell "$name" >"$work/sh7.out"; expect_rc 7 $? "shell exits with the shell's code"
     check "stops at exit" test "$(cat "$work/sh7.out")" = before
+    # 200 MB of output through a pipe: written as it arrives, no copy kept (max RSS in KiB).
+    bytes=$(echo 'head -c 200000000 /dev/zero' | /usr/bin/time -f %M -o "$work/rss" "$bin" shell "$name" | wc -c)
+    check "a scripted shell passes 200 MB of output through" test "$bytes" -eq 200000000
+    check "in bounded memory (max RSS $(cat "$work/rss") KiB < 64 MiB)" test "$(cat "$work/rss")" -lt 65536
     if command -v script >/dev/null; then  # a pseudo-terminal: the interactive form (engine CLI exec -it)
       (sleep 2; printf 'echo "tty:$0"; exit 3\n') | timeout 60 script -qec "'$bin' shell '$name'" /dev/null >"$work/tty.out" 2>&1
       expect_rc 3 "${PIPESTATUS[1]}" "interactive shell on a terminal"

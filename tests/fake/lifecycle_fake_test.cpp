@@ -41,7 +41,9 @@ void serve_list(FakeEngine& e, const std::string& body) {
 
 TEST(FakeLifecycle, StopOfAStoppedContainerAnswering304DoesNotHang) {
   FakeEngine e;
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"exited","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"exited","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("POST", "/stop", not_modified());
   auto t0 = std::chrono::steady_clock::now();
   pocketdock::stop_container("pd-fake0001", manage(e, 5s));
@@ -50,7 +52,9 @@ TEST(FakeLifecycle, StopOfAStoppedContainerAnswering304DoesNotHang) {
 
 TEST(FakeLifecycle, ResumeOfARunningContainerAnswering304DoesNotHang) {
   FakeEngine e;
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"exited","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"exited","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("POST", "/start", not_modified());
   e.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, kInspectRunning));
   auto t0 = std::chrono::steady_clock::now();
@@ -70,16 +74,18 @@ TEST(FakeLifecycle, UnknownNameIsContainerNotFound) {
 
 TEST(FakeLifecycle, ListItemDefaultsAndDockerNames) {
   FakeEngine e;
+  // Unlabelled or unnamed items are not managed; a managed one with no state or image gets defaults.
   serve_list(e, R"([{}, {"Id":"0123456789abcdef","Names":["/engine-name"],"State":"running","Labels":null},
-                    {"Id":"x","Labels":{"pocketdock.instance":"pd-a","pocketdock.persist":"TRUE","pocketdock.project":"p"}}])");
+                    {"Id":"0123456789abcdef","Names":["/pd-b"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-b"}},
+                    {"Id":"x","Names":["pd-a"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-a",
+                     "pocketdock.persist":"TRUE","pocketdock.project":"p"}}])");
   auto items = pocketdock::list_containers(manage(e));
-  ASSERT_EQ(items.size(), 3U);
-  EXPECT_EQ(items[0], (pocketdock::ContainerListItem{.id = "", .name = "", .status = "unknown", .image = ""}));
-  EXPECT_EQ(items[1].id, "0123456789ab");
-  EXPECT_EQ(items[1].name, "engine-name");
-  EXPECT_EQ(items[2].name, "pd-a");
-  EXPECT_TRUE(items[2].persist);
-  EXPECT_EQ(items[2].project, "p");
+  ASSERT_EQ(items.size(), 2U);
+  EXPECT_EQ(items[0],
+            (pocketdock::ContainerListItem{.id = "0123456789ab", .name = "pd-b", .status = "unknown", .image = ""}));
+  EXPECT_EQ(items[1].name, "pd-a");
+  EXPECT_TRUE(items[1].persist);
+  EXPECT_EQ(items[1].project, "p");
   auto reqs = e.requests();
   ASSERT_FALSE(reqs.empty());
   EXPECT_NE(reqs.back().target.find("pocketdock.managed%3Dtrue"), std::string::npos) << reqs.back().target;
@@ -87,7 +93,16 @@ TEST(FakeLifecycle, ListItemDefaultsAndDockerNames) {
 
 TEST(FakeLifecycle, PruneSkipsRunningAndUsesTheProjectFilter) {
   FakeEngine e;
-  serve_list(e, R"([{"Id":"a","State":"running"},{"Id":"b","State":"exited"},{"Id":"c","State":"Created"}])");
+  auto item = [](const char* id, const char* state) {
+    return fmt::format(R"({{"Id":"{0}","State":"{1}","Names":["/pd-{0}"],)"
+                       R"("Labels":{{"pocketdock.managed":"true","pocketdock.instance":"pd-{0}"}}}})",
+                       id, state);
+  };
+  // d carries the labels of an image (its name is another): not managed, never pruned.
+  serve_list(e, fmt::format(R"([{},{},{},{}])", item("a", "running"), item("b", "exited"), item("c", "Created"),
+                            R"({"Id":"d","State":"exited","Names":["/other"],"ImageID":"sha256:img",)"
+                            R"("Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-d"}})"));
+  e.on("GET", "/images/", FakeEngine::json(200, R"({"Config":{"Labels":{"pocketdock.instance":"pd-d"}}})"));
   e.on("DELETE", "/containers/", FakeEngine::empty(204));
   EXPECT_EQ(pocketdock::prune({.engine = {.socket = e.socket_path()}, .project = "proj"}), 2);
   int deletes = 0;
@@ -95,6 +110,7 @@ TEST(FakeLifecycle, PruneSkipsRunningAndUsesTheProjectFilter) {
     if (r.method == "DELETE") {
       ++deletes;
       EXPECT_EQ(r.target.find("/containers/a"), std::string::npos);
+      EXPECT_EQ(r.target.find("/containers/d"), std::string::npos);
     }
     if (r.target.find("/containers/json") != std::string::npos) {
       EXPECT_NE(r.target.find("pocketdock.project%3Dproj"), std::string::npos);
@@ -105,7 +121,9 @@ TEST(FakeLifecycle, PruneSkipsRunningAndUsesTheProjectFilter) {
 
 TEST(FakeLifecycle, InfoToleratesAContainerStoppingBetweenCalls) {
   FakeEngine e(true);
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"running","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"running","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, kInspectRunning));
   e.on("GET", "/stats", FakeEngine::json(409, R"({"message":"container is not running"})"));
   e.on("GET", "/top", FakeEngine::empty(200));  // Podman's answer to ps options it cannot run
@@ -125,7 +143,9 @@ TEST(FakeLifecycle, InfoToleratesAContainerStoppingBetweenCalls) {
 
 TEST(FakeLifecycle, SilentStatsIsATimeout) {
   FakeEngine e;
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"running","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"running","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, kInspectRunning));
   e.on("GET", "/stats", FakeEngine::silent());
   e.on("GET", "/top", FakeEngine::json(200, R"({"Titles":["PID"],"Processes":[["1"]]})"));
@@ -135,7 +155,9 @@ TEST(FakeLifecycle, SilentStatsIsATimeout) {
 
 TEST(FakeLifecycle, CommitSendsABodyAndChanges) {
   FakeEngine e(true);
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"running","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"running","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, kInspectRunning));
   e.on("POST", "/commit", FakeEngine::json(201, R"({"Id":"0db6b5"})"));
   auto c = pocketdock::attach_container("pd-fake0001", manage(e));
@@ -153,7 +175,9 @@ TEST(FakeLifecycle, CommitSendsABodyAndChanges) {
 
 TEST(FakeLifecycle, CommitErrorOfAMissingContainerIsNotFound) {
   FakeEngine e;
-  serve_list(e, R"([{"Id":"abc123abc123abc123","State":"running","Labels":{"pocketdock.instance":"pd-fake0001"}}])");
+  serve_list(
+      e,
+      R"([{"Id":"abc123abc123abc123","State":"running","Names":["/pd-fake0001"],"Labels":{"pocketdock.managed":"true","pocketdock.instance":"pd-fake0001"}}])");
   e.on("GET", "/containers/abc123abc123abc123/json", FakeEngine::json(200, kInspectRunning));
   e.on("POST", "/commit", FakeEngine::json(404, R"({"message":"No such container: abc"})"));
   auto c = pocketdock::attach_container("pd-fake0001", manage(e));

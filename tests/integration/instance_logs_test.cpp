@@ -193,4 +193,34 @@ TEST(InstanceLogs, EphemeralAndOutsideAProjectLogNothing) {
   c.shutdown();
 }
 
+TEST_F(InstanceLogsTest, SessionAndDetachLogsStopAtTheProjectsMaxLogSize) {
+  fs::path config = root_ / ".pocketdock" / "pocketdock.yaml";
+  std::string yaml = slurp(config);
+  auto at = yaml.find("max_log_size: \"10MB\"");
+  ASSERT_NE(at, std::string::npos) << yaml;
+  yaml.replace(at, std::string("max_log_size: \"10MB\"").size(), "max_log_size: \"4KB\"");
+  std::ofstream(config, std::ios::binary | std::ios::trunc) << yaml;
+  // About 14 KB of output, far past the 4 KiB cap.
+  const std::string noisy =
+      "i=0; while [ $i -lt 200 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; "
+      "i=$((i+1)); done";
+  {
+    auto s = c().session();
+    auto r = s.send_and_wait(noisy);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_GT(r.out.size(), 12000U) << "the session's own result is not cut";
+    s.close();
+  }
+  auto p = c().spawn(noisy);
+  EXPECT_EQ(p.wait(30s).exit_code, 0);
+  const std::string marker = "\n[log truncated at 4096 bytes]\n";
+  for (const char* kind : {"session-", "detach-"}) {
+    auto found = logs_named(logs_, kind);
+    ASSERT_EQ(found.size(), 1U) << kind;
+    std::string text = slurp(found[0]);
+    EXPECT_EQ(text.size(), 4096U + marker.size()) << kind;
+    EXPECT_TRUE(text.ends_with(marker)) << kind << text.substr(text.size() > 100 ? text.size() - 100 : 0);
+  }
+}
+
 }  // namespace

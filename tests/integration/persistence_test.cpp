@@ -4,6 +4,7 @@
 
 #include "engine_api.hpp"
 #include "exec.hpp"
+#include "projects_internal.hpp"
 
 #include <pocketdock/pocketdock.hpp>
 
@@ -212,10 +213,16 @@ TEST(Persistence, VolumeWritesReachTheHostAndSurviveAFreshRebootOfAResumedHandle
 }
 
 TEST(Persistence, AContainerMadeByThePythonLibraryIsManaged) {
-  // The reference sets no engine name and keeps the pocketdock name in a label only.
-  TempDir data;
+  // The reference sets no engine name and keeps the pocketdock name in a label only; its data
+  // path is the container's instance directory in a project.
+  TempDir dir;
   std::string name = "pd-" + pocketdock::detail::random_hex(8);
   std::string project = pdtest::unique_name("pyproj");
+  fs::path root = pocketdock::init_project(dir.path, project);
+  struct {
+    fs::path path;
+  } data{root / ".pocketdock" / "instances" / name};
+  fs::create_directories(data.path / "logs");
   nlohmann::json body{{"Image", pdtest::kTestImage},
                       {"Cmd", {"sleep", "infinity"}},
                       {"Labels",
@@ -230,6 +237,7 @@ TEST(Persistence, AContainerMadeByThePythonLibraryIsManaged) {
   auto engine = raw_engine();
   std::string id = engine->create_container(body, "");
   DestroyGuard guard(name);
+  pocketdock::detail::write_instance_metadata(data.path, {.container_id = id.substr(0, 12), .name = name});
   auto items = pocketdock::list_containers(manage(project));
   ASSERT_EQ(items.size(), 1U);
   EXPECT_EQ(items[0].name, name);
@@ -367,6 +375,161 @@ TEST(Projects, PersistentOutsideAProjectHasNoInstanceDir) {
   DestroyGuard guard(c.name());
   EXPECT_TRUE(c.data_path().empty());
   EXPECT_FALSE(fs::exists(dir.path / ".pocketdock"));
+}
+
+// ----- Labels read back from an engine are untrusted -----
+
+void add_file(const fs::path& dir, const std::string& name) {
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << "keep me\n";
+}
+
+// Removes an image at scope exit.
+struct ImageGuard {
+  explicit ImageGuard(std::string n) : name(std::move(n)) {}
+  ~ImageGuard() {
+    try {
+      (void)raw_engine()->remove_image(name, false);
+    } catch (...) {
+      // Already gone.
+    }
+  }
+  std::string name;
+};
+
+// An image carrying pocketdock's labels, as anyone can build one, naming `victim` as data path.
+std::string labelled_image(const fs::path& victim, const std::string& instance, const std::string& project) {
+  auto engine = raw_engine();
+  nlohmann::json body{{"Image", pdtest::kTestImage}, {"Cmd", {"sleep", "infinity"}}, {"Labels", pdtest::test_labels()}};
+  std::string id = engine->create_container(body, "");
+  std::string repo = pdtest::unique_name("pdtest-labelled");
+  (void)engine->commit_container(
+      id, repo, "latest",
+      {"LABEL pocketdock.managed=true", "LABEL pocketdock.persist=true", "LABEL pocketdock.instance=" + instance,
+       "LABEL pocketdock.project=" + project, "LABEL pocketdock.data-path=" + victim.string()},
+      "", "");
+  engine->remove_container(id, true);
+  return repo + ":latest";
+}
+
+TEST(UntrustedLabels, AnImagesDataPathLabelNeverDeletesOrWritesAHostDirectory) {
+  TempDir victim;
+  add_file(victim.path, "precious.txt");
+  std::string project = pdtest::unique_name("evilproj");
+  std::string instance = pdtest::unique_name("pdevil");
+  std::string image = labelled_image(victim.path, instance, project);
+  ImageGuard image_guard(image);
+  auto engine = raw_engine();
+  auto labels = engine->inspect_image(image).value()["Config"]["Labels"];
+  ASSERT_EQ(labels["pocketdock.data-path"], victim.path.string()) << "the attack image carries the label";
+
+  // Made by pocketdock: every pocketdock label is its own, so none of the image's shows through.
+  {
+    auto o = pdtest::sandbox_options();
+    o.image = image;
+    o.persist = true;
+    auto c = create_new_container(o);
+    DestroyGuard guard(c.name());
+    EXPECT_TRUE(c.data_path().empty());
+    auto own = engine->inspect_container(c.id())["Config"]["Labels"];
+    EXPECT_EQ(own["pocketdock.data-path"], "");
+    EXPECT_EQ(own["pocketdock.project"], "");
+    EXPECT_EQ(own["pocketdock.instance"], c.name());
+    EXPECT_TRUE(c.run("echo hi").ok());
+    {
+      auto s = c.session();
+      (void)s.send_and_wait("echo logged?");
+    }
+    auto attached = pocketdock::attach_container(c.name(), manage());
+    EXPECT_TRUE(attached.data_path().empty());
+    c.shutdown();
+    pocketdock::destroy_container(c.name(), manage());
+  }
+  // Run by someone else with a raw engine call: the image's labels make it neither managed nor
+  // part of the project, so list, prune and the by-name calls do not see it.
+  std::string raw_name = pdtest::unique_name("pdraw");
+  nlohmann::json body{{"Image", image}, {"Cmd", {"sleep", "infinity"}}, {"Labels", pdtest::test_labels()}};
+  std::string raw_id = engine->create_container(body, raw_name);
+  struct RawGuard {
+    std::string id;
+    ~RawGuard() {
+      try {
+        raw_engine()->remove_container(id, true);
+      } catch (...) {
+      }
+    }
+  } raw_guard{raw_id};
+  EXPECT_EQ(find_item(pocketdock::list_containers(manage()), instance), nullptr);
+  EXPECT_TRUE(pocketdock::list_containers(manage(project)).empty());
+  EXPECT_EQ(pocketdock::prune(manage(project)), 0);
+  EXPECT_THROW(pocketdock::destroy_container(instance, manage()), pocketdock::ContainerNotFound);
+  EXPECT_THROW((void)pocketdock::resume_container(instance, manage()), pocketdock::ContainerNotFound);
+  EXPECT_NO_THROW((void)engine->inspect_container(raw_id)) << "prune removed a container that is not ours";
+
+  // Even one named as the label says (so managed) has no trusted data path: nothing is deleted.
+  engine->remove_container(raw_id, true);
+  std::string named_id = engine->create_container(body, instance);
+  raw_guard.id = named_id;
+  {
+    auto c = pocketdock::resume_container(instance, manage());
+    EXPECT_TRUE(c.data_path().empty());
+    auto p = c.spawn("echo detached");
+    (void)p.wait(30s);
+  }
+  pocketdock::destroy_container(instance, manage());
+  EXPECT_THROW((void)engine->inspect_container(named_id), pocketdock::ContainerNotFound);
+
+  ASSERT_TRUE(fs::is_regular_file(victim.path / "precious.txt")) << "the victim directory was deleted";
+  EXPECT_EQ(slurp(victim.path / "precious.txt"), "keep me\n");
+  EXPECT_FALSE(fs::exists(victim.path / "logs")) << "logs were written into the victim directory";
+}
+
+TEST(UntrustedLabels, ASnapshotCarriesNoPocketdockLabel) {
+  TempDir dir;
+  fs::path root = pocketdock::init_project(dir.path, pdtest::unique_name("snapproj"));
+  CwdGuard cwd(root);
+  auto o = pdtest::sandbox_options();
+  o.persist = true;
+  auto c = create_new_container(o);
+  DestroyGuard guard(c.name());
+  ASSERT_FALSE(c.data_path().empty());
+  std::string image = pdtest::unique_name("pdtest-snap") + ":v1";
+  (void)c.snapshot(image, {.changes = {"LABEL keep.me=yes"}});
+  ImageGuard image_guard(image);
+  auto labels = raw_engine()->inspect_image(image).value()["Config"]["Labels"];
+  ASSERT_TRUE(labels.is_object());
+  EXPECT_EQ(labels["keep.me"], "yes");
+  for (const auto& [key, value] : labels.items()) {
+    if (key.rfind("pocketdock.", 0) == 0) {
+      EXPECT_EQ(value, "") << key;
+    }
+  }
+}
+
+// ----- A fresh reboot whose create fails keeps the old container -----
+
+TEST(Reboot, AFreshRebootWhoseCreateFailsKeepsTheOldContainerWorking) {
+  auto engine = raw_engine();
+  std::string repo = pdtest::unique_name("pdtest-reboot");
+  (void)engine->call_checked(pocketdock::detail::ApiOp::image_tag,
+                             {.method = "POST",
+                              .path = "/images/" + std::string(pdtest::kTestImage) + "/tag",
+                              .query = {{"repo", repo}, {"tag", "tmp"}}},
+                             "", repo);
+  ImageGuard image_guard(repo + ":tmp");
+  auto o = pdtest::sandbox_options();
+  o.image = repo + ":tmp";
+  auto c = create_new_container(o);
+  std::string id = c.id();
+  ASSERT_TRUE(c.run("echo old > /tmp/reboot-marker").ok());
+  ASSERT_TRUE(engine->remove_image(repo + ":tmp", false)) << "the tag could not be removed";
+  EXPECT_THROW(c.reboot(true), pocketdock::ImageNotFound);
+  EXPECT_EQ(c.id(), id);
+  auto inspect = engine->inspect_container(c.name());
+  EXPECT_EQ(inspect["Id"], id) << "the old container has its name back";
+  EXPECT_TRUE(inspect["State"]["Running"].get<bool>());
+  EXPECT_EQ(c.run("cat /tmp/reboot-marker").out, "old\n") << "not the same container";
+  c.shutdown();
 }
 
 }  // namespace

@@ -193,7 +193,22 @@ TEST(CreateBody, ReferenceLabelsLimitsPortsVolumes) {
   EXPECT_EQ(b["Env"], (nlohmann::json{"A=1"}));
 }
 
+TEST(CreateBody, EveryPocketdockLabelIsSetSoAnImagesValueNeverShowsThrough) {
+  auto b = container_create_body({}, "pd-12345678", "img", "", "", "2026-01-01T00:00:00.000000+00:00");
+  for (const char* key : kOwnLabels) EXPECT_TRUE(b["Labels"].contains(key)) << key;
+  EXPECT_EQ(b["Labels"]["pocketdock.project"], "");
+  EXPECT_EQ(b["Labels"]["pocketdock.data-path"], "");
+  EXPECT_EQ(b["Labels"]["pocketdock.persist"], "false");
+}
+
 TEST(CreateBody, ValidationRejectsBadOptions) {
+  EXPECT_THROW(validate_create_options({.image = "Not An Image"}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.mem_limit = "0"}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.env = {{"A=B", "x"}}}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.user = "a b"}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.labels = {{"a=b", "x"}}}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.devices = {"dev/fuse"}}), InvalidArgument);
+  EXPECT_THROW(validate_create_options({.project = "../up"}), InvalidArgument);
   EXPECT_THROW(validate_create_options({.mem_limit = "lots"}), InvalidArgument);
   EXPECT_THROW(validate_create_options({.cpu_percent = 0}), InvalidArgument);
   EXPECT_THROW(validate_create_options({.cpu_percent = 100000}), InvalidArgument);

@@ -262,4 +262,99 @@ TEST_F(TempDir, ALogStopsForGoodAfterAFailedWrite) {
 
 TEST_F(TempDir, DoctorNeedsAProject) { EXPECT_THROW((void)doctor({.project_root = root_}), ProjectNotInitialized); }
 
+// ----- untrusted data-path labels -----
+
+class DataPathLabel : public TempDir {
+ protected:
+  static constexpr const char* kId = "0123456789abcdef0123456789abcdef";
+  void SetUp() override {
+    TempDir::SetUp();
+    write(root_ / ".pocketdock" / "pocketdock.yaml", detail::project_yaml("p"));
+    dir_ = root_ / ".pocketdock" / "instances" / "pd-mine";
+    InstanceMetadata m;
+    m.container_id = kId;
+    m.name = "pd-mine";
+    detail::write_instance_metadata(dir_, m);
+  }
+  fs::path dir_;
+};
+
+TEST_F(DataPathLabel, AnInstanceDirOfThatContainerIsTrusted) {
+  EXPECT_EQ(detail::trusted_data_path(dir_.string(), kId, "pd-mine"), dir_.string());
+  EXPECT_EQ(detail::trusted_data_path(dir_.string() + "/", kId, "pd-mine"), dir_.string());
+  // The Python library may record the short id.
+  InstanceMetadata m{.container_id = std::string(kId).substr(0, 12), .name = "pd-mine"};
+  detail::write_instance_metadata(dir_, m);
+  EXPECT_EQ(detail::trusted_data_path(dir_.string(), kId, "pd-mine"), dir_.string());
+}
+
+TEST_F(DataPathLabel, AnythingElseIsIgnored) {
+  auto trusted = [&](const std::string& label, const std::string& id, const std::string& name) {
+    return detail::trusted_data_path(label, id, name);
+  };
+  EXPECT_EQ(trusted("", kId, "pd-mine"), "");
+  EXPECT_EQ(trusted(root_.string(), kId, "pd-mine"), "") << "any host directory";
+  EXPECT_EQ(trusted("relative/path", kId, "pd-mine"), "");
+  EXPECT_EQ(trusted(dir_.string(), "ffff456789abcdef", "pd-mine"), "") << "another container's id";
+  EXPECT_EQ(trusted(dir_.string(), kId, "pd-other"), "") << "another name";
+  EXPECT_EQ(trusted(dir_.string() + "/../pd-mine", kId, "pd-mine"), dir_.string()) << "normalised first";
+  // No instance.toml, or one that names someone else.
+  fs::path other = root_ / ".pocketdock" / "instances" / "pd-other";
+  fs::create_directories(other);
+  EXPECT_EQ(trusted(other.string(), kId, "pd-other"), "");
+  detail::write_instance_metadata(other, {.container_id = "(pending)", .name = "pd-other"});
+  EXPECT_EQ(trusted(other.string(), kId, "pd-other"), "") << "a pending create names no container";
+  // Not inside a project (no pocketdock.yaml), or through a symlink.
+  fs::remove(root_ / ".pocketdock" / "pocketdock.yaml");
+  EXPECT_EQ(trusted(dir_.string(), kId, "pd-mine"), "");
+  write(root_ / ".pocketdock" / "pocketdock.yaml", detail::project_yaml("p"));
+  fs::path victim = root_ / "victim";
+  fs::create_directories(victim);
+  fs::copy_file(dir_ / "instance.toml", victim / "instance.toml");
+  fs::path link = root_ / ".pocketdock" / "instances" / "pd-link";
+  fs::create_directory_symlink(victim, link);
+  detail::write_instance_metadata(victim, {.container_id = kId, .name = "pd-link"});
+  EXPECT_EQ(trusted(link.string(), kId, "pd-link"), "") << "the last component is a symlink";
+}
+
+TEST(LogSize, ParsesTheProjectFileGrammar) {
+  EXPECT_EQ(detail::parse_log_size("10MB"), 10U * 1024U * 1024U);
+  EXPECT_EQ(detail::parse_log_size("10 mb"), 10U * 1024U * 1024U);
+  EXPECT_EQ(detail::parse_log_size("512k"), 512U * 1024U);
+  EXPECT_EQ(detail::parse_log_size("1G"), 1024U * 1024U * 1024U);
+  EXPECT_EQ(detail::parse_log_size("300"), 300U);
+  EXPECT_EQ(detail::parse_log_size("300B"), 300U);
+  for (const char* bad : {"", "0", "MB", "10XB", "ten"})
+    EXPECT_THROW((void)detail::parse_log_size(bad), InvalidArgument) << bad;
+}
+
+TEST_F(TempDir, LogsAreCutAtTheProjectsMaxLogSize) {
+  write(root_ / ".pocketdock" / "pocketdock.yaml", "project_name: p\nlogging:\n  max_log_size: \"1k\"\n");
+  fs::path inst = root_ / ".pocketdock" / "instances" / "pd-x";
+  fs::create_directories(inst);
+  EXPECT_EQ(detail::max_log_size_of(inst), 1024U);
+  EXPECT_EQ(detail::max_log_size_of(root_), detail::kDefaultMaxLogSize) << "no project: the default";
+  auto s = detail::InstanceLogFile::open_session(inst.string(), "exec123");
+  ASSERT_TRUE(s);
+  for (int i = 0; i < 100; ++i) s->raw(std::string(100, 'x'));
+  std::string marker = "\n[log truncated at 1024 bytes]\n";
+  std::string text = slurp(s->path());
+  EXPECT_EQ(text.size(), 1024U + marker.size());
+  EXPECT_EQ(text.substr(1024), marker);
+  EXPECT_TRUE(s->ok());
+  auto d = detail::InstanceLogFile::open_detach(inst.string(), "yes", 200);
+  ASSERT_TRUE(d);
+  for (int i = 0; i < 50; ++i) d->detach_output(OutputStream::out, "y\n");
+  d->detach_exit(0, 1.0);
+  EXPECT_EQ(slurp(d->path()).size(), 200U + std::string("\n[log truncated at 200 bytes]\n").size());
+}
+
+TEST(InstanceNames, AreValidatedBeforeUse) {
+  EXPECT_THROW((void)instance_dir("/p", "../x"), InvalidArgument);
+  EXPECT_THROW((void)instance_dir("/p", ".hidden"), InvalidArgument);
+  EXPECT_THROW((void)instance_dir("/p", "a/b"), InvalidArgument);
+  EXPECT_THROW((void)remove_instance_dir("/p", ".."), InvalidArgument);
+  EXPECT_EQ(instance_dir("/p", "pd-1"), fs::path("/p/.pocketdock/instances/pd-1"));
+}
+
 }  // namespace
