@@ -16,8 +16,10 @@ namespace pdtest {
 /// Podman: `podman system service --time=0` with the shared service's containers.conf (same
 /// storage: containers outlive the service, conmon keeps them). Docker: a second dockerd with
 /// its own data and exec roots, `--bridge=none --iptables=false` (the shared dockerd owns
-/// docker0) and `--live-restore` (containers outlive the daemon); the test image is copied
-/// into it from the shared dockerd. The destructor stops the engine (SIGTERM, then SIGKILL),
+/// docker0) and `--live-restore` (containers outlive the daemon), in a network namespace of its
+/// own (`unshare --net`, which execs it: the PID is dockerd's) because a dockerd with
+/// `--bridge=none` deletes any docker0 it sees. It runs containers without a network only. The
+/// test image is copied into it from the shared dockerd. The destructor stops the engine (SIGTERM, then SIGKILL),
 /// removes every container of a private dockerd first, and deletes the directory.
 class PrivateEngine {
  public:
