@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 namespace pocketdock {
@@ -181,7 +182,10 @@ ExecResult Container::run(const Command& command, const RunOptions& options) {
   detail::validate_run_options(options);
   std::string started_at = s.data_path.empty() ? std::string() : detail::iso_now();
   bool supervised = detail::supervised_execs(s);
+  detail::note_oom_kills(s);
   ExecResult result = detail::run_to_completion(*s.engine, s.current_id(), command, options, s.timeout, supervised);
+  constexpr int kKilledBySigkill = 128 + SIGKILL;
+  if (result.exit_code == kKilledBySigkill) result.oom_killed = detail::claim_oom_kill(s);
   detail::log_run(s.data_path, command.display(), result, started_at);
   return result;
 }
@@ -247,6 +251,7 @@ Container create_new_container(const CreateOptions& options) {
   state->id = id;
   // Made with Init under the engine's default runtime: commands can be supervised.
   state->supervision = 1;
+  state->oom_kills_claimed = 0;  // a new memory cgroup
   detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));
 }

@@ -9,6 +9,7 @@
 #include <pocketdock/options.hpp>
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -42,6 +43,11 @@ struct ContainerState {
   /// Whether commands run under the engine's init as a subreaper (see `supervised_execs`):
   /// 0 not known yet (probed by the first command), 1 yes, 2 no.
   std::atomic<int> supervision{0};
+
+  /// OOM kills of the container's memory cgroup already reported in a result (see
+  /// `claim_oom_kill`); unset until read (a handle to a container made elsewhere).
+  std::mutex oom_mutex;
+  std::optional<std::int64_t> oom_kills_claimed;  ///< guarded by oom_mutex
 
   mutable std::mutex mutex;
   std::string id;  ///< guarded by mutex: changes on a fresh reboot

@@ -102,6 +102,13 @@ void receive_body(httplib::Request& req, int& status, std::string& error_body, b
   };
 }
 
+// A call addressed by container id (every id comes from the engine: a handle's, or a listing's)
+// means the container existed and was removed since; a lookup by name finds none.
+[[noreturn]] void throw_not_found(const std::string& container_id, const std::string& who, const ErrorContext& ctx) {
+  if (!container_id.empty()) throw ContainerGone(container_id, ctx);
+  throw ContainerNotFound(who, ctx);
+}
+
 }  // namespace
 
 /// Stops request/response calls at their deadline. cpp-httplib's timeouts bound each read, so
@@ -240,7 +247,7 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
     case 404:
       switch (op) {
         case ApiOp::container_create:
-          if (no_container) throw ContainerNotFound(who, ctx);
+          if (no_container) throw_not_found(container_id, who, ctx);
           throw ImageNotFound(subject, ctx);
         case ApiOp::image_save:
         case ApiOp::image_inspect:
@@ -249,14 +256,14 @@ void throw_api_error(ApiOp op, int status, std::string_view body, const std::str
         case ApiOp::archive_get:
         case ApiOp::archive_put:
         case ApiOp::archive_stat:
-          if (no_container) throw ContainerNotFound(container_id, ctx);
+          if (no_container) throw_not_found(container_id, who, ctx);
           throw FileNotFound(fmt::format("path not found in container {}: {}", container_id, subject), ctx);
-        default: throw ContainerNotFound(who, ctx);
+        default: throw_not_found(container_id, who, ctx);
       }
     case 409: throw ContainerNotRunning(who, ctx);
     case 400: throw InvalidArgument(fmt::format("{} rejected by the engine: {}", to_string(op), message), ctx);
     default:
-      if (no_container) throw ContainerNotFound(who, ctx);
+      if (no_container) throw_not_found(container_id, who, ctx);
       throw SocketCommunicationError(fmt::format("{} failed: HTTP {}: {}", to_string(op), status, message), ctx);
   }
 }

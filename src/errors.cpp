@@ -56,11 +56,14 @@ ContainerError::ContainerError(const std::string& container_id, const std::strin
 ContainerNotFound::ContainerNotFound(const std::string& container_id, ErrorContext context)
     : ContainerError(container_id, "not found", std::move(context)) {}
 
+ContainerNotFound::ContainerNotFound(const std::string& container_id, const std::string& detail, ErrorContext context)
+    : ContainerError(container_id, detail, std::move(context)) {}
+
 ContainerNotRunning::ContainerNotRunning(const std::string& container_id, ErrorContext context)
     : ContainerError(container_id, "is not running", std::move(context)) {}
 
 ContainerGone::ContainerGone(const std::string& container_id, ErrorContext context)
-    : ContainerError(container_id, "was removed externally", std::move(context)) {}
+    : ContainerNotFound(container_id, "was removed externally (the engine no longer has it)", std::move(context)) {}
 
 ContainerNameInUse::ContainerNameInUse(const std::string& name, ErrorContext context)
     : ContainerError(name, "name is already in use by another container", std::move(context)) {}

@@ -9,8 +9,12 @@
 #include <fcntl.h>
 #include <sys/random.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <future>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include <cerrno>
 #include <cstring>
@@ -277,6 +281,60 @@ bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept {
     auto discard = [](std::uint8_t, std::string_view) {};
     while (reader.pump(deadline, discard)) {
     }
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+namespace {
+
+std::optional<std::int64_t> read_oom_kills(EngineClient& engine, const std::string& container_id) {
+  ExecCreateRequest req{
+      {"cat", "/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events"}, {}, "", "", false};
+  std::string exec_id = engine.exec_create(container_id, req);
+  ExecReader reader(engine.exec_start(exec_id, container_id));
+  std::string text;
+  auto sink = [&](std::uint8_t type, std::string_view d) {
+    if (type == 1 && text.size() < 4096) text.append(d.substr(0, 4096 - text.size()));
+  };
+  Deadline until = deadline_after(engine.api_timeout());
+  while (reader.pump(until, sink)) {
+  }
+  // One "key value" pair per line; the count is a small non-negative number.
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = std::min(text.find('\n', at), text.size());
+    std::string_view line(text.data() + at, end - at);
+    constexpr std::string_view kKey = "oom_kill ";
+    if (line.substr(0, kKey.size()) == kKey && line.size() > kKey.size() && line.size() <= kKey.size() + 18 &&
+        line.find_first_not_of("0123456789", kKey.size()) == std::string_view::npos) {
+      return std::stoll(std::string(line.substr(kKey.size())));
+    }
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void note_oom_kills(ContainerState& state) noexcept {
+  std::lock_guard lock(state.oom_mutex);
+  if (state.oom_kills_claimed) return;
+  try {
+    state.oom_kills_claimed = read_oom_kills(*state.engine, state.current_id()).value_or(0);
+  } catch (...) {
+    // Unknown for now: the next command tries again.
+  }
+}
+
+bool claim_oom_kill(ContainerState& state) noexcept {
+  std::lock_guard lock(state.oom_mutex);
+  try {
+    auto kills = read_oom_kills(*state.engine, state.current_id());
+    std::int64_t claimed = state.oom_kills_claimed.value_or(0);
+    if (!kills || *kills <= claimed) return false;
+    state.oom_kills_claimed = claimed + 1;
     return true;
   } catch (...) {
     return false;

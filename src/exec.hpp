@@ -127,6 +127,17 @@ class ExecReader {
 /// Discards output until EOF or `deadline` (after a kill). Returns true if EOF was reached.
 bool drain_until_eof(ExecReader& reader, Deadline deadline) noexcept;
 
+/// Whether a command that ended by SIGKILL (137) was killed by the container's memory limit:
+/// true if the OOM-kill count of the container's memory cgroup exceeds the kills already
+/// reported, one of which it then claims. Neither engine reports an exec's OOM kill (Docker's
+/// `oom` event names no exec, Podman has none), so the count is read inside the container:
+/// `oom_kill` of cgroup v1 `memory.oom_control` or v2 `memory.events`. False where neither is
+/// readable. Before the first command of a handle to a container made elsewhere, call
+/// `note_oom_kills` so earlier kills are not claimed.
+[[nodiscard]] bool claim_oom_kill(ContainerState& state) noexcept;
+/// Records the container's current OOM-kill count as already reported, unless known.
+void note_oom_kills(ContainerState& state) noexcept;
+
 /// The blocking run: output collected up to `max_output`, killed at the timeout or the cap.
 [[nodiscard]] ExecResult run_to_completion(EngineClient& engine, const std::string& container_id,
                                            const Command& command, const RunOptions& options,

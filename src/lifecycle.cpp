@@ -81,6 +81,11 @@ void Container::reboot(bool fresh) {
   s.run_hooks();
   s.clear_mounts();  // a fresh reboot is a new container; a restart may remount
   std::string old_id = s.current_id();
+  {
+    // A restart or a new container starts a new memory cgroup.
+    std::lock_guard lock(s.oom_mutex);
+    s.oom_kills_claimed = 0;
+  }
   if (!fresh) {
     s.engine->restart_container(old_id, 10);
     return;

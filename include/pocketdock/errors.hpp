@@ -89,10 +89,14 @@ class ContainerError : public PocketDockError {
   ContainerError(const std::string& container_id, const std::string& detail, ErrorContext context = {});
 };
 
-/// The engine has no such container.
+/// The engine has no such container: a lookup by name found none (a handle whose container
+/// disappeared gets the derived ContainerGone).
 class ContainerNotFound : public ContainerError {
  public:
   explicit ContainerNotFound(const std::string& container_id, ErrorContext context = {});
+
+ protected:
+  ContainerNotFound(const std::string& container_id, const std::string& detail, ErrorContext context);
 };
 
 /// The container exists but is not running.
@@ -101,8 +105,10 @@ class ContainerNotRunning : public ContainerError {
   explicit ContainerNotRunning(const std::string& container_id, ErrorContext context = {});
 };
 
-/// The container this handle refers to was removed behind its back.
-class ContainerGone : public ContainerError {
+/// The container a handle refers to (by the id the engine gave it) was removed behind its back:
+/// any call of a Container, Session, Process or ExecStream whose container the engine no longer
+/// has. A ContainerNotFound, so code that catches that one keeps working.
+class ContainerGone : public ContainerNotFound {
  public:
   explicit ContainerGone(const std::string& container_id, ErrorContext context = {});
 };

@@ -57,7 +57,8 @@ inline Timestamp parse_iso(const std::string& s) {
 
 inline void to_json(nlohmann::json& j, const ExecResult& r) {
   j = {{"exit_code", r.exit_code},       {"stdout", r.out},          {"stderr", r.err},
-       {"duration_ms", r.duration_ms()}, {"timed_out", r.timed_out}, {"truncated", r.truncated}};
+       {"duration_ms", r.duration_ms()}, {"timed_out", r.timed_out}, {"truncated", r.truncated},
+       {"oom_killed", r.oom_killed}};
 }
 inline void from_json(const nlohmann::json& j, ExecResult& r) {
   r.exit_code = j.at("exit_code").get<int>();
@@ -66,6 +67,7 @@ inline void from_json(const nlohmann::json& j, ExecResult& r) {
   r.duration = Milliseconds(j.value("duration_ms", 0.0));
   r.timed_out = j.value("timed_out", false);
   r.truncated = j.value("truncated", false);
+  r.oom_killed = j.value("oom_killed", false);
 }
 
 inline void to_json(nlohmann::json& j, const StreamChunk& c) {

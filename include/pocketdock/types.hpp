@@ -35,6 +35,11 @@ struct ExecResult {
   Milliseconds duration{};  ///< reference field `duration_ms`
   bool timed_out = false;
   bool truncated = false;
+  /// The command was killed by the container's memory limit: it ended by SIGKILL (exit code
+  /// 137) and the kernel's OOM-kill count of the container's memory cgroup grew (read from the
+  /// container through the engine; neither engine reports an exec's OOM kill itself). Set by
+  /// `Container::run`; false where the count cannot be read (gVisor).
+  bool oom_killed = false;
 
   /// True when the command exited with 0 and did not time out.
   [[nodiscard]] bool ok() const noexcept { return exit_code == 0 && !timed_out; }

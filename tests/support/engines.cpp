@@ -1,5 +1,6 @@
 #include "engines.hpp"
 
+#include "engine_api.hpp"
 #include "exec.hpp"
 
 #include <cstdlib>
@@ -37,6 +38,10 @@ pocketdock::CreateOptions sandbox_options() {
   o.labels = test_labels();
   o.engine.socket = engine_socket();
   return o;
+}
+
+std::shared_ptr<pocketdock::detail::EngineClient> raw_engine() {
+  return pocketdock::detail::EngineClient::connect({.socket = engine_socket()});
 }
 
 std::string ps_output(pocketdock::Container& c) {

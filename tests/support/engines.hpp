@@ -11,6 +11,10 @@
 #include <memory>
 #include <string>
 
+namespace pocketdock::detail {
+class EngineClient;
+}
+
 namespace pdtest {
 
 inline constexpr const char* kTestImage = "pocketdock/minimal-shell";
@@ -29,6 +33,10 @@ inline constexpr const char* kTestImage = "pocketdock/minimal-shell";
 /// Runs `sh -c` in a container through the engine's own API, bypassing our run() (used to
 /// check facts such as "no such process is left" independently).
 [[nodiscard]] std::string ps_output(pocketdock::Container& c);
+
+/// A client of this run's engine that bypasses the user-facing objects (to act behind a handle's
+/// back or check what the engine really holds).
+[[nodiscard]] std::shared_ptr<pocketdock::detail::EngineClient> raw_engine();
 
 /// One container shared by the tests of a suite (created on first use).
 class SharedContainerTest : public ::testing::Test {

@@ -127,9 +127,35 @@ TEST(ErrorMapping, StatusAndBodyToExceptions) {
   expect_mapped<SocketCommunicationError>(ApiOp::container_start, 500, "not json at all");
 }
 
+// A call by the id a handle holds finds its container gone; a lookup by name finds none.
+TEST(ErrorMapping, MissingContainerByIdIsGoneByNameIsNotFound) {
+  const std::string docker = R"({"message":"No such container: c1"})";
+  const std::string podman =
+      R"({"cause":"no such container","message":"no container with name or ID \"c1\" found: no such container","response":404})";
+  for (ApiOp op : {ApiOp::container_inspect, ApiOp::exec_create, ApiOp::archive_get, ApiOp::archive_put,
+                   ApiOp::container_stats, ApiOp::container_remove}) {
+    for (const auto& body : {docker, podman}) {
+      try {
+        throw_api_error(op, 404, body, "c1");
+        ADD_FAILURE() << "no exception";
+      } catch (const ContainerGone& e) {
+        EXPECT_EQ(e.container_id(), "c1");
+        EXPECT_NE(std::string(e.what()).find("removed"), std::string::npos) << e.what();
+      }
+    }
+  }
+  try {
+    throw_api_error(ApiOp::container_inspect, 404, docker, "", "pd-missing");
+    ADD_FAILURE() << "no exception";
+  } catch (const ContainerNotFound& e) {
+    EXPECT_EQ(dynamic_cast<const ContainerGone*>(&e), nullptr) << e.what();
+    EXPECT_EQ(e.container_id(), "pd-missing");
+  }
+}
+
 TEST(ErrorMapping, MessagesCarryContext) {
   try {
-    throw_api_error(ApiOp::container_inspect, 404, R"({"message":"No such container: abc"})", "abc");
+    throw_api_error(ApiOp::container_inspect, 404, R"({"message":"No such container: abc"})", "", "abc");
   } catch (const ContainerNotFound& e) {
     EXPECT_EQ(e.container_id(), "abc");
     EXPECT_EQ(e.engine_message(), "No such container: abc");

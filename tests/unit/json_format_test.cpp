@@ -8,8 +8,10 @@ namespace {
 using namespace pocketdock;
 
 TEST(Json, ExecResultRoundTripUsesReferenceNames) {
-  ExecResult r{.exit_code = 3, .out = "o", .err = "e", .duration = Milliseconds(12.5), .timed_out = true};
+  ExecResult r{
+      .exit_code = 137, .out = "o", .err = "e", .duration = Milliseconds(12.5), .timed_out = true, .oom_killed = true};
   nlohmann::json j = r;
+  EXPECT_EQ(j["oom_killed"], true);
   EXPECT_EQ(j["stdout"], "o");
   EXPECT_EQ(j["stderr"], "e");
   EXPECT_EQ(j["duration_ms"], 12.5);
