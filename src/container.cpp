@@ -1,6 +1,7 @@
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "projects_internal.hpp"
+#include "security_body.hpp"
 
 #include <pocketdock/container.hpp>
 #include <pocketdock/profiles.hpp>
@@ -38,7 +39,27 @@ void check_port(int port, bool allow_zero, const char* what) {
   throw InvalidArgument(fmt::format("{} port {} is outside 1-65535", what, port));
 }
 
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? std::string("none") : out;
+}
+
 }  // namespace
+
+void require_runtime(EngineClient& engine, const std::string& runtime) {
+  EngineRuntimes offered = engine.runtimes();
+  if (std::find(offered.names.begin(), offered.names.end(), runtime) == offered.names.end()) {
+    throw InvalidArgument(fmt::format("unknown runtime {:?}: the engine offers {} (default {:?})", runtime,
+                                      joined(offered.names), offered.default_runtime));
+  }
+  if (!offered.per_container && runtime != offered.default_runtime) {
+    throw InvalidArgument(fmt::format(
+        "runtime {:?}: this Podman runs every container under its service's default runtime ({:?}); use the socket "
+        "of a Podman service whose containers.conf sets [engine] runtime = \"{}\"",
+        runtime, offered.default_runtime, runtime));
+  }
+}
 
 void validate_create_options(const CreateOptions& o) {
   if (!o.name.empty() && !valid_name(o.name)) {
@@ -78,6 +99,7 @@ void validate_create_options(const CreateOptions& o) {
       throw InvalidArgument(fmt::format("label {:?} is reserved for pocketdock", k));
     }
   }
+  validate_security_options(o);
 }
 
 nlohmann::json container_create_body(const CreateOptions& o, const std::string& name, const std::string& image,
@@ -91,9 +113,9 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
   labels["pocketdock.created-at"] = created_at;
   if (!project.empty()) labels["pocketdock.project"] = project;
   if (!data_path.empty()) labels["pocketdock.data-path"] = data_path;
+  labels[kSecurityLabel] = to_string(o.security.profile);
 
   nlohmann::json host{{"Init", true}};
-  if (o.mem_limit) host["Memory"] = parse_mem_limit(*o.mem_limit);
   if (o.cpu_percent) host["NanoCpus"] = static_cast<std::int64_t>(*o.cpu_percent) * 10'000'000;
   if (!o.devices.empty()) {
     auto devices = nlohmann::json::array();
@@ -119,15 +141,13 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
     host["PortBindings"] = bindings;
     body["ExposedPorts"] = exposed;
   }
-  if (o.network && !*o.network) host["NetworkMode"] = "none";
   body["HostConfig"] = host;
   if (!o.env.empty()) {
     auto env = nlohmann::json::array();
     for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
     body["Env"] = env;
   }
-  if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
-  if (!o.user.empty()) body["User"] = o.user;
+  apply_security(o, body);
   return body;
 }
 
@@ -216,6 +236,7 @@ Container create_new_container(const CreateOptions& options) {
   state->persist = options.persist;
   state->project = options.project.value_or("");
   state->create_options = effective;
+  if (!options.runtime.empty()) detail::require_runtime(*state->engine, options.runtime);
   detail::prepare_instance(*state, options);
 
   auto body =
@@ -229,6 +250,12 @@ Container create_new_container(const CreateOptions& options) {
   }
   try {
     state->engine->start_container(id);
+    state->runtime = state->engine->container_runtime(id);
+    if (!options.runtime.empty() && state->runtime != options.runtime) {
+      throw PocketDockError(fmt::format("container {} runs under the runtime {:?}, not the requested {:?}", id,
+                                        state->runtime, options.runtime),
+                            {.operation = "container create", .container_id = id});
+    }
   } catch (...) {
     detail::discard_instance(*state);
     try {
@@ -239,8 +266,6 @@ Container create_new_container(const CreateOptions& options) {
     throw;
   }
   state->id = id;
-  // Made with Init under the engine's default runtime: commands can be supervised.
-  state->supervision = 1;
   detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));
 }

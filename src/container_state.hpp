@@ -92,6 +92,10 @@ struct ContainerAccess {
                                                    const std::string& image, const std::string& project,
                                                    const std::string& data_path, const std::string& created_at);
 
+/// Checks that `runtime` is one the engine offers and can give a single container.
+/// @throws InvalidArgument naming what the engine offers, SocketError, TimeoutError
+void require_runtime(EngineClient& engine, const std::string& runtime);
+
 /// Checks every option that can be checked without an engine. @throws InvalidArgument
 void validate_create_options(const CreateOptions& options);
 

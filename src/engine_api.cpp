@@ -13,6 +13,7 @@ namespace pocketdock::detail {
 namespace {
 
 constexpr const char* kApiPrefix = "/v1.41";
+constexpr const char* kLibpodPrefix = "/v4.0.0/libpod";
 constexpr std::size_t kMaxIdleClients = 16;
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 
@@ -28,7 +29,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 std::string target_of(const EngineClient& engine, const ApiRequest& r) {
-  return engine.versioned(r.path) + query_string(r.query);
+  std::string path = r.libpod ? kLibpodPrefix + r.path : engine.versioned(r.path);
+  return path + query_string(r.query);
 }
 
 template <class Duration>
@@ -103,6 +105,7 @@ const char* to_string(ApiOp op) noexcept {
   switch (op) {
     case ApiOp::ping: return "ping";
     case ApiOp::version: return "version";
+    case ApiOp::info: return "info";
     case ApiOp::container_create: return "container create";
     case ApiOp::container_start: return "container start";
     case ApiOp::container_stop: return "container stop";
