@@ -101,6 +101,33 @@ void receive_body(httplib::Request& req, int& status, std::string& error_body, b
 
 }  // namespace
 
+nlohmann::json podman_create_body(nlohmann::json body) {
+  auto host = body.find("HostConfig");
+  if (host == body.end() || !host->is_object()) return body;
+  auto tmpfs = host->find("Tmpfs");
+  if (tmpfs == host->end() || !tmpfs->is_object()) return body;
+  for (auto& [mount, value] : tmpfs->items()) {
+    if (!value.is_string()) continue;
+    std::string kept;
+    bool owned = false;
+    std::string opts = value.get<std::string>();
+    std::size_t start = 0;
+    while (start <= opts.size()) {
+      std::size_t comma = std::min(opts.find(',', start), opts.size());
+      std::string opt = opts.substr(start, comma - start);
+      if (opt.rfind("uid=", 0) == 0 || opt.rfind("gid=", 0) == 0) {
+        owned = true;
+      } else if (!opt.empty()) {
+        kept += (kept.empty() ? "" : ",") + opt;
+      }
+      start = comma + 1;
+    }
+    if (owned) kept += kept.empty() ? "U" : ",U";
+    value = kept;
+  }
+  return body;
+}
+
 const char* to_string(ApiOp op) noexcept {
   switch (op) {
     case ApiOp::ping: return "ping";
@@ -400,7 +427,9 @@ nlohmann::json EngineClient::inspect_container(const std::string& id) {
 }
 
 std::string EngineClient::create_container(const nlohmann::json& body, const std::string& name) {
-  ApiRequest r{.method = "POST", .path = "/containers/create", .body = body.dump()};
+  ApiRequest r{.method = "POST",
+               .path = "/containers/create",
+               .body = is_podman() ? podman_create_body(body).dump() : body.dump()};
   if (!name.empty()) r.query.emplace_back("name", name);
   std::string image = body.value("Image", "");
   ApiResponse resp = call(r);

@@ -143,6 +143,10 @@ struct EngineRuntimes {
 /// 128 characters of [A-Za-z0-9._-]; anything else is skipped.
 [[nodiscard]] EngineRuntimes parse_engine_runtimes(const nlohmann::json& info);
 
+/// A create body as Podman 4.3 takes it: it refuses the `uid=`/`gid=` tmpfs options, and its `U`
+/// option gives a tmpfs mount to the container's user instead (callers only ever ask for that user).
+[[nodiscard]] nlohmann::json podman_create_body(nlohmann::json body);
+
 /// Shared by every handle made from one engine. Thread-safe.
 class EngineClient {
  public:

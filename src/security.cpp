@@ -48,6 +48,24 @@ bool valid_capability(const std::string& cap) {
                      [](unsigned char c) { return std::isupper(c) != 0 || std::isdigit(c) != 0 || c == '_'; });
 }
 
+// "1000" or "1000:1000".
+bool numeric_user(const std::string& user) {
+  auto digits = [](std::string_view s) {
+    return !s.empty() && s.size() <= 10 &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+  };
+  auto colon = user.find(':');
+  if (colon == std::string::npos) return digits(user);
+  return digits(std::string_view(user).substr(0, colon)) && digits(std::string_view(user).substr(colon + 1));
+}
+
+// tmpfs options that give the mount to `user` (numeric uid[:gid]).
+std::string owner_options(const std::string& user) {
+  auto colon = user.find(':');
+  if (colon == std::string::npos) return ",uid=" + user;
+  return ",uid=" + user.substr(0, colon) + ",gid=" + user.substr(colon + 1);
+}
+
 bool publishes_privileged_port(const CreateOptions& o) {
   return std::any_of(o.ports.begin(), o.ports.end(), [](const PortMapping& p) { return p.container < 1024; });
 }
@@ -64,6 +82,12 @@ void validate_security_options(const CreateOptions& o) {
       throw InvalidArgument(
           "the strict security profile has no network, so ports cannot be published: "
           "drop the ports or use 'standard'");
+    }
+    if (!o.user.empty() && !numeric_user(o.user)) {
+      throw InvalidArgument(
+          fmt::format("the strict security profile needs a numeric user (uid or uid:gid), not {:?}: "
+                      "its tmpfs mounts are given to that uid",
+                      o.user));
     }
     if (!o.workdir.empty() && (o.workdir.front() != '/' || o.workdir == "/")) {
       throw InvalidArgument(fmt::format(
@@ -141,9 +165,12 @@ void apply_security(const CreateOptions& o, nlohmann::json& body) {
   if (pids_limit > 0) host["PidsLimit"] = pids_limit;
   if (read_only_root) {
     host["ReadonlyRootfs"] = true;
-    // Writable, size-limited and world-writable (sticky): both engines refuse uid= here.
+    // Writable and size-limited; `exec` because Docker defaults tmpfs to noexec and Podman does not.
+    // runc gives a mount point that exists in the image that directory's mode, so the mounts
+    // also belong to the container's user (Podman spells uid=/gid= differently: engine layer).
     std::string opts =
-        fmt::format("rw,nosuid,nodev,size={},mode=1777", parse_mem_limit(s.tmpfs_size.value_or(kStrictTmpfsSize)));
+        fmt::format("rw,exec,nosuid,nodev,size={},mode=1777", parse_mem_limit(s.tmpfs_size.value_or(kStrictTmpfsSize)));
+    if (numeric_user(user)) opts += owner_options(user);
     nlohmann::json tmpfs = nlohmann::json::object();
     tmpfs["/tmp"] = opts;
     if (!home.empty()) tmpfs[home] = opts;

@@ -69,7 +69,7 @@ TEST(SecurityBody, Strict) {
   EXPECT_EQ(h["Memory"], 512LL * 1024 * 1024);
   EXPECT_EQ(h["ReadonlyRootfs"], true);
   EXPECT_EQ(h["NetworkMode"], "none");
-  std::string opts = "rw,nosuid,nodev,size=67108864,mode=1777";
+  std::string opts = "rw,exec,nosuid,nodev,size=67108864,mode=1777,uid=1000,gid=1000";
   EXPECT_EQ(h["Tmpfs"], (json{{"/tmp", opts}, {"/home/sandbox", opts}}));
   EXPECT_EQ(b["User"], "1000:1000");
   EXPECT_EQ(b["WorkingDir"], "/home/sandbox");
@@ -82,7 +82,7 @@ TEST(SecurityBody, StrictKeepsCallerValuesAndOverrides) {
                     .mem_limit = "1g",
                     .env = {{"HOME", "/w"}},
                     .workdir = "/w",
-                    .user = "sandbox",
+                    .user = "1001",
                     .security = {.profile = SecurityProfile::strict, .pids_limit = 512, .tmpfs_size = "16m"}});
   const json& h = b["HostConfig"];
   EXPECT_EQ(h["PidsLimit"], 512);
@@ -90,10 +90,25 @@ TEST(SecurityBody, StrictKeepsCallerValuesAndOverrides) {
   EXPECT_EQ(h["CapAdd"], json::array());  // untouched by the pids override
   EXPECT_EQ(h["ReadonlyRootfs"], true);
   EXPECT_EQ(h["Tmpfs"].size(), 3U);
-  EXPECT_EQ(h["Tmpfs"]["/w"], "rw,nosuid,nodev,size=16777216,mode=1777");
-  EXPECT_EQ(b["User"], "sandbox");
+  EXPECT_EQ(h["Tmpfs"]["/w"], "rw,exec,nosuid,nodev,size=16777216,mode=1777,uid=1001");
+  EXPECT_EQ(b["User"], "1001");
   EXPECT_EQ(b["WorkingDir"], "/w");
   EXPECT_EQ(b["Env"], json{"HOME=/w"});
+}
+
+TEST(SecurityBody, PodmanGetsItsOwnSpellingOfTheTmpfsOwner) {
+  auto b = body_of({.image = "img", .security = {.profile = SecurityProfile::strict}});
+  auto p = podman_create_body(b);
+  EXPECT_EQ(p["HostConfig"]["Tmpfs"]["/tmp"], "rw,exec,nosuid,nodev,size=67108864,mode=1777,U");
+  p["HostConfig"].erase("Tmpfs");
+  b["HostConfig"].erase("Tmpfs");
+  EXPECT_EQ(p, b);  // nothing else changes
+  json odd = {{"HostConfig", {{"Tmpfs", {{"/a", "uid=1"}, {"/b", 7}, {"/c", "size=1m"}}}}}};
+  auto q = podman_create_body(odd);
+  EXPECT_EQ(q["HostConfig"]["Tmpfs"]["/a"], "U");
+  EXPECT_EQ(q["HostConfig"]["Tmpfs"]["/b"], 7);
+  EXPECT_EQ(q["HostConfig"]["Tmpfs"]["/c"], "size=1m");
+  EXPECT_EQ(podman_create_body(json::array()), json::array());
 }
 
 TEST(SecurityBody, NoneIsTheEngineDefault) {
@@ -141,6 +156,7 @@ TEST(SecurityBody, ValidationSaysWhatIsWrong) {
   EXPECT_NE(message({.network = true, .security = strict}).find("no network"), std::string::npos);
   EXPECT_NE(message({.ports = {{0, 8080}}, .security = strict}).find("ports"), std::string::npos);
   EXPECT_NE(message({.workdir = "/", .security = strict}).find("working directory"), std::string::npos);
+  EXPECT_NE(message({.user = "sandbox", .security = strict}).find("numeric user"), std::string::npos);
   EXPECT_NE(message({.security = {.capabilities = std::vector<std::string>{"CAP_CHOWN"}}}).find("capability"),
             std::string::npos);
   EXPECT_NE(message({.security = {.capabilities = std::vector<std::string>{"chown; rm"}}}).find("capability"),
