@@ -226,6 +226,18 @@ TEST(Runtime, ContainerRunsUnderTheRuntimeItReports) {
   EXPECT_EQ(c.info().security.runtime, gvisor ? "runsc" : "runc");
 }
 
+// File transfers outside tmpfs mounts work under every runtime (gVisor shares the rootfs with the
+// engine through its gofer; its /tmp may be a tmpfs of its own, refused like any tmpfs path).
+TEST(Runtime, FilesRoundTripInTheHomeDirectory) {
+  auto c = create_new_container(pdtest::sandbox_options());
+  c.write_file("/home/sandbox/in/a.txt", "alpha\n", 0604);
+  EXPECT_EQ(c.read_file("/home/sandbox/in/a.txt"), "alpha\n");
+  EXPECT_EQ(c.run("cat /home/sandbox/in/a.txt && stat -c %a /home/sandbox/in/a.txt").out, "alpha\n604\n");
+  ASSERT_EQ(c.run("mkdir -p /home/sandbox/out/d && echo beta > /home/sandbox/out/d/b.txt").exit_code, 0);
+  EXPECT_EQ(c.read_file("/home/sandbox/out/d/b.txt"), "beta\n");
+  EXPECT_EQ(c.list_files("/home/sandbox/out"), std::vector<std::string>{"d"});
+}
+
 TEST(Runtime, RunscIsPerContainerOnDockerAndPerServiceOnPodman) {
   auto o = pdtest::sandbox_options();
   o.engine.socket = pdtest::engine_main_socket();
