@@ -39,6 +39,8 @@ struct CreateArgs {
   std::optional<std::string> profile;
   std::vector<std::string> devices;
   std::vector<std::string> ports;
+  std::string security = "standard";
+  std::string runtime;
 };
 
 int create_command(const CliState& state, const CreateArgs& a) {
@@ -70,6 +72,8 @@ int create_command(const CliState& state, const CreateArgs& a) {
     o.ports.push_back({.host = std::stoi(host), .container = std::stoi(cont)});
   }
   o.labels = extra_labels();
+  o.security.profile = parse_security_profile(a.security).value_or(SecurityProfile::standard);
+  o.runtime = a.runtime;
   o.engine = state.global.engine();
   Container c = create_new_container(o);
   print_success(fmt::format("Container {} created ({})", c.name(), short_id(c.id())));
@@ -195,6 +199,12 @@ void register_container_commands(CLI::App& app, CliState& state) {
     cmd->add_option("--profile", a->profile, "Image profile (see 'pocketdock profiles').");
     cmd->add_option("-d,--device", a->devices, "Host device to pass through (repeatable).");
     cmd->add_option("-p,--port", a->ports, "Publish a port HOST:CONTAINER on 127.0.0.1 (repeatable).");
+    cmd->add_option("--security", a->security,
+                    "Security profile: standard (no network unless a port is published), strict, or none "
+                    "(the engine's defaults).")
+        ->check(CLI::IsMember({"standard", "strict", "none"}))
+        ->capture_default_str();
+    cmd->add_option("--runtime", a->runtime, "OCI runtime the engine offers, e.g. runsc (gVisor).");
     cmd->callback([&state, a] { state.exit_code = create_command(state, *a); });
   }
   {

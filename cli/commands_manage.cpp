@@ -45,6 +45,28 @@ int list_command(const CliState& state, bool json, const std::optional<std::stri
   return 0;
 }
 
+std::string joined_or(const std::vector<std::string>& items, const char* empty) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
+  return out.empty() ? std::string(empty) : out;
+}
+
+// The applied posture, one setting a line.
+std::vector<std::string> security_lines(const SecurityPosture& p) {
+  std::vector<std::string> lines;
+  lines.push_back("Security: " + (p.profile.empty() ? std::string("(not recorded)") : p.profile));
+  lines.push_back(fmt::format("  no-new-privileges: {}", p.no_new_privileges ? "yes" : "no"));
+  lines.push_back("  cap-add:  " + joined_or(p.cap_add, "-"));
+  lines.push_back("  cap-drop: " + joined_or(p.cap_drop, "-"));
+  lines.push_back("  pids-limit: " + (p.pids_limit ? std::to_string(*p.pids_limit) : std::string("none")));
+  lines.push_back(fmt::format("  read-only root: {}", p.read_only_root ? "yes" : "no"));
+  for (const auto& [mount, opts] : p.tmpfs) lines.push_back(fmt::format("  tmpfs {} ({})", mount, opts));
+  lines.push_back("  network: " + (p.network_mode.empty() ? std::string("-") : p.network_mode));
+  lines.push_back("  user: " + (p.user.empty() ? std::string("(image default)") : p.user));
+  lines.push_back("  runtime: " + (p.runtime.empty() ? std::string("-") : p.runtime));
+  return lines;
+}
+
 int info_command(CliState& state, const std::string& name, bool json) {
   state.target = name;
   Container c = attach_container(name, state.global.manage());
@@ -68,6 +90,7 @@ int info_command(CliState& state, const std::string& name, bool json) {
       ports += fmt::format("{}{}->{}/tcp", ports.empty() ? "" : ", ", host, cont);
     lines.push_back({"Ports:  " + ports});
   }
+  for (auto& line : security_lines(info.security)) lines.push_back({std::move(line)});
   print_panel(name, lines);
   return 0;
 }

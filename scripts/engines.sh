@@ -77,7 +77,9 @@ write_runsc_wrapper() {
 }
 
 # Podman 4.3 ignores a per-container runtime in its API (compat HostConfig.Runtime and libpod
-# oci_runtime alike), so gVisor on Podman is a second service whose default runtime is runsc.
+# oci_runtime alike: re-checked on a service with runsc in [engine.runtimes], both containers ran
+# under runc), so gVisor on Podman is a second service whose default runtime is runsc; pocketdock
+# accepts a runtime on Podman only when it is the service's default.
 start_podman_runsc() {
   if ping "$podman_runsc_sock"; then log "podman (runsc) already answers on $podman_runsc_sock"; return 0; fi
   clear_stale "$run_dir/podman-runsc.pid" podman

@@ -1,6 +1,7 @@
 #include "container_state.hpp"
 #include "exec.hpp"
 #include "projects_internal.hpp"
+#include "security_body.hpp"
 #include "validate.hpp"
 
 #include <pocketdock/container.hpp>
@@ -23,6 +24,30 @@ std::string iso_now() {
   auto now = std::chrono::system_clock::now();
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:06d}+00:00", std::chrono::floor<std::chrono::seconds>(now), us);
+}
+
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? std::string("none") : out;
+}
+
+}  // namespace
+
+void require_runtime(EngineClient& engine, const std::string& runtime) {
+  EngineRuntimes offered = engine.runtimes();
+  if (std::find(offered.names.begin(), offered.names.end(), runtime) == offered.names.end()) {
+    throw InvalidArgument(fmt::format("unknown runtime {:?}: the engine offers {} (default {:?})", runtime,
+                                      joined(offered.names), offered.default_runtime));
+  }
+  if (!offered.per_container && runtime != offered.default_runtime) {
+    throw InvalidArgument(fmt::format(
+        "runtime {:?}: this Podman runs every container under its service's default runtime ({:?}); use the socket "
+        "of a Podman service whose containers.conf sets [engine] runtime = \"{}\"",
+        runtime, offered.default_runtime, runtime));
+  }
 }
 
 void validate_create_options(const CreateOptions& o) {
@@ -50,6 +75,7 @@ void validate_create_options(const CreateOptions& o) {
   if (!o.user.empty()) validate_user(o.user);
   if (!o.workdir.empty()) validate_absolute_path(o.workdir, "working directory");
   if (o.project) validate_dir_name(*o.project, "project name");
+  validate_security_options(o);
 }
 
 nlohmann::json container_create_body(const CreateOptions& o, const std::string& name, const std::string& image,
@@ -64,9 +90,9 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
   // Every pocketdock label is set, empty when unused, so an image's value never shows through.
   labels["pocketdock.project"] = project;
   labels["pocketdock.data-path"] = data_path;
+  labels[kSecurityLabel] = to_string(o.security.profile);
 
   nlohmann::json host{{"Init", true}};
-  if (o.mem_limit) host["Memory"] = parse_mem_limit(*o.mem_limit);
   if (o.cpu_percent) host["NanoCpus"] = static_cast<std::int64_t>(*o.cpu_percent) * 10'000'000;
   if (!o.devices.empty()) {
     auto devices = nlohmann::json::array();
@@ -92,15 +118,13 @@ nlohmann::json container_create_body(const CreateOptions& o, const std::string& 
     host["PortBindings"] = bindings;
     body["ExposedPorts"] = exposed;
   }
-  if (o.network && !*o.network) host["NetworkMode"] = "none";
   body["HostConfig"] = host;
   if (!o.env.empty()) {
     auto env = nlohmann::json::array();
     for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
     body["Env"] = env;
   }
-  if (!o.workdir.empty()) body["WorkingDir"] = o.workdir;
-  if (!o.user.empty()) body["User"] = o.user;
+  apply_security(o, body);
   return body;
 }
 
@@ -226,6 +250,7 @@ Container create_new_container(const CreateOptions& options) {
   state->persist = options.persist;
   state->project = options.project.value_or("");
   state->create_options = effective;
+  if (!options.runtime.empty()) detail::require_runtime(*state->engine, options.runtime);
   detail::prepare_instance(*state, options);
 
   auto body =
@@ -239,6 +264,12 @@ Container create_new_container(const CreateOptions& options) {
   }
   try {
     state->engine->start_container(id);
+    state->runtime = state->engine->container_runtime(id);
+    if (!options.runtime.empty() && state->runtime != options.runtime) {
+      throw PocketDockError(fmt::format("container {} runs under the runtime {:?}, not the requested {:?}", id,
+                                        state->runtime, options.runtime),
+                            {.operation = "container create", .container_id = id});
+    }
   } catch (...) {
     detail::discard_instance(*state);
     try {
@@ -249,8 +280,6 @@ Container create_new_container(const CreateOptions& options) {
     throw;
   }
   state->id = id;
-  // Made with Init under the engine's default runtime: commands can be supervised.
-  state->supervision = 1;
   state->oom_kills_claimed = 0;  // a new memory cgroup
   detail::record_instance(*state);
   return detail::ContainerAccess::make(std::move(state));

@@ -1,4 +1,5 @@
 #include "container_info.hpp"
+#include "security_body.hpp"
 
 #include <pocketdock/errors.hpp>
 #include <pocketdock/units.hpp>
@@ -79,7 +80,55 @@ void collect_bindings(const json& bindings, std::map<int, int>& out) {
   }
 }
 
+constexpr std::size_t kMaxListEntries = 64;
+constexpr std::size_t kMaxPostureString = 4096;
+
+bool short_string(const json& v) {
+  return v.is_string() && v.get_ref<const std::string&>().size() <= kMaxPostureString;
+}
+
+std::vector<std::string> string_list(const json& v) {
+  std::vector<std::string> out;
+  if (!v.is_array()) return out;
+  for (const auto& e : v) {
+    if (out.size() >= kMaxListEntries) break;
+    if (short_string(e)) out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+// The profile of our label, if it names one (an image can carry any label).
+std::optional<SecurityProfile> profile_label(const json& inspect) {
+  const json& v = at_path(inspect, {"Config", "Labels", kSecurityLabel});
+  return v.is_string() ? parse_security_profile(v.get<std::string>()) : std::nullopt;
+}
+
 }  // namespace
+
+SecurityPosture parse_security_posture(const json& inspect) {
+  SecurityPosture p;
+  if (auto profile = profile_label(inspect)) p.profile = to_string(*profile);
+  const json& host = at_path(inspect, {"HostConfig"});
+  for (const auto& opt : string_list(at_path(host, {"SecurityOpt"}))) {
+    if (opt == "no-new-privileges" || opt == "no-new-privileges:true" || opt == "no-new-privileges=true")
+      p.no_new_privileges = true;
+  }
+  p.cap_add = string_list(at_path(host, {"CapAdd"}));
+  p.cap_drop = string_list(at_path(host, {"CapDrop"}));
+  const json& pids = at_path(host, {"PidsLimit"});
+  if (pids.is_number_integer() && pids.get<std::int64_t>() > 0) p.pids_limit = pids.get<std::int64_t>();
+  p.read_only_root = at_path(host, {"ReadonlyRootfs"}).is_boolean() && at_path(host, {"ReadonlyRootfs"}).get<bool>();
+  const json& tmpfs = at_path(host, {"Tmpfs"});
+  if (tmpfs.is_object()) {
+    for (const auto& [mount, opts] : tmpfs.items()) {
+      if (p.tmpfs.size() >= kMaxListEntries) break;
+      if (mount.size() <= kMaxPostureString && short_string(opts)) p.tmpfs[mount] = opts.get<std::string>();
+    }
+  }
+  if (short_string(at_path(host, {"NetworkMode"}))) p.network_mode = string_at(host, {"NetworkMode"});
+  if (short_string(at_path(inspect, {"Config", "User"}))) p.user = string_at(inspect, {"Config", "User"});
+  return p;
+}
 
 std::optional<Timestamp> parse_timestamp(const std::string& text) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0, consumed = 0;
@@ -192,6 +241,7 @@ ContainerInfo build_container_info(const json& inspect, const json* stats, std::
   std::string mode = string_at(inspect, {"HostConfig", "NetworkMode"});
   info.network = !info.ip_address.empty() && mode != "none";
   info.ports = parse_ports(inspect);
+  info.security = parse_security_posture(inspect);
   if (top != nullptr) {
     const json& titles = at_path(*top, {"Titles"});
     const json& rows = at_path(*top, {"Processes"});
@@ -274,7 +324,16 @@ CreateOptions create_options_from_inspect(const json& inspect) {
       }
     }
   }
-  if (string_at(host, {"NetworkMode"}) == "none") o.network = false;
+  // A container made before security profiles had the engine's defaults.
+  o.security.profile = profile_label(inspect).value_or(SecurityProfile::none);
+  if (string_at(host, {"NetworkMode"}) == "none") {
+    o.network = false;
+  } else if (o.security.profile != SecurityProfile::none) {
+    o.network = true;  // it was on: keep it on although the profile defaults to off
+  }
+  const json& pids = at_path(host, {"PidsLimit"});
+  if (o.security.profile != SecurityProfile::none && pids.is_number_integer() && pids.get<std::int64_t>() > 0)
+    o.security.pids_limit = pids.get<std::int64_t>();
   const json& env = at_path(inspect, {"Config", "Env"});
   if (env.is_array()) {
     for (const auto& e : env) {

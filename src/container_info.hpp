@@ -36,6 +36,10 @@ namespace pocketdock::detail {
 /// The container's IP: top-level `NetworkSettings.IPAddress`, else the first network's.
 [[nodiscard]] std::string ip_address(const nlohmann::json& inspect);
 
+/// The confinement an inspect answer reports (all but the runtime, which Podman's compat inspect
+/// does not give), bounded; the profile only when our label names a known one.
+[[nodiscard]] SecurityPosture parse_security_posture(const nlohmann::json& inspect);
+
 /// ContainerInfo from inspect, plus stats/top of a running container (null when absent).
 [[nodiscard]] ContainerInfo build_container_info(const nlohmann::json& inspect, const nlohmann::json* stats,
                                                  std::optional<double> cpu_percent, const nlohmann::json* top,
@@ -47,7 +51,7 @@ namespace pocketdock::detail {
 
 /// What a container was made with, read back from its inspect (for a fresh reboot of a
 /// resumed container): image, limits, volumes, devices, ports, env, workdir, user, network,
-/// non-pocketdock labels, persist and project.
+/// security profile (none when unlabelled) and pids limit, non-pocketdock labels, persist and project.
 [[nodiscard]] CreateOptions create_options_from_inspect(const nlohmann::json& inspect);
 
 /// One entry of the engine's container list (`GET /containers/json`) as a ContainerListItem:

@@ -95,7 +95,8 @@ struct ContainerAccess {
 
 /// Every label pocketdock sets on a container it creates (an empty value when unused).
 inline constexpr const char* kOwnLabels[] = {"pocketdock.managed",    "pocketdock.instance", "pocketdock.persist",
-                                             "pocketdock.created-at", "pocketdock.project",  "pocketdock.data-path"};
+                                             "pocketdock.created-at", "pocketdock.project",  "pocketdock.data-path",
+                                             "pocketdock.security"};
 
 /// The create body of the reference (labels, limits, ports...) plus our options. Validates first.
 [[nodiscard]] nlohmann::json container_create_body(const CreateOptions& options, const std::string& name,
@@ -108,6 +109,9 @@ inline constexpr const char* kOwnLabels[] = {"pocketdock.managed",    "pocketdoc
 /// `body`). A name in use is someone else's and left alone. Rethrows the create's error.
 [[nodiscard]] std::string create_container_or_clean_up(EngineClient& engine, const nlohmann::json& body,
                                                        const std::string& name);
+/// Checks that `runtime` is one the engine offers and can give a single container.
+/// @throws InvalidArgument naming what the engine offers, SocketError, TimeoutError
+void require_runtime(EngineClient& engine, const std::string& runtime);
 
 /// Checks every option that can be checked without an engine. @throws InvalidArgument
 void validate_create_options(const CreateOptions& options);

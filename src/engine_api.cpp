@@ -17,6 +17,7 @@ namespace pocketdock::detail {
 namespace {
 
 constexpr const char* kApiPrefix = "/v1.41";
+constexpr const char* kLibpodPrefix = "/v4.0.0/libpod";
 constexpr std::size_t kMaxIdleClients = 16;
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 
@@ -32,7 +33,8 @@ bool contains(std::string_view haystack, std::string_view needle) {
 }
 
 std::string target_of(const EngineClient& engine, const ApiRequest& r) {
-  return engine.versioned(r.path) + query_string(r.query);
+  std::string path = r.libpod ? kLibpodPrefix + r.path : engine.versioned(r.path);
+  return path + query_string(r.query);
 }
 
 template <class Duration>
@@ -178,11 +180,38 @@ class CallDeadlines {
   bool stopping_ = false;
   std::thread thread_;
 };
+nlohmann::json podman_create_body(nlohmann::json body) {
+  auto host = body.find("HostConfig");
+  if (host == body.end() || !host->is_object()) return body;
+  auto tmpfs = host->find("Tmpfs");
+  if (tmpfs == host->end() || !tmpfs->is_object()) return body;
+  for (auto& [mount, value] : tmpfs->items()) {
+    if (!value.is_string()) continue;
+    std::string kept;
+    bool owned = false;
+    std::string opts = value.get<std::string>();
+    std::size_t start = 0;
+    while (start <= opts.size()) {
+      std::size_t comma = std::min(opts.find(',', start), opts.size());
+      std::string opt = opts.substr(start, comma - start);
+      if (opt.rfind("uid=", 0) == 0 || opt.rfind("gid=", 0) == 0) {
+        owned = true;
+      } else if (!opt.empty()) {
+        kept += (kept.empty() ? "" : ",") + opt;
+      }
+      start = comma + 1;
+    }
+    if (owned) kept += kept.empty() ? "U" : ",U";
+    value = kept;
+  }
+  return body;
+}
 
 const char* to_string(ApiOp op) noexcept {
   switch (op) {
     case ApiOp::ping: return "ping";
     case ApiOp::version: return "version";
+    case ApiOp::info: return "info";
     case ApiOp::container_create: return "container create";
     case ApiOp::container_start: return "container start";
     case ApiOp::container_stop: return "container stop";
@@ -482,7 +511,9 @@ nlohmann::json EngineClient::inspect_container(const std::string& id) {
 }
 
 std::string EngineClient::create_container(const nlohmann::json& body, const std::string& name) {
-  ApiRequest r{.method = "POST", .path = "/containers/create", .body = body.dump()};
+  ApiRequest r{.method = "POST",
+               .path = "/containers/create",
+               .body = is_podman() ? podman_create_body(body).dump() : body.dump()};
   if (!name.empty()) r.query.emplace_back("name", name);
   std::string image = body.value("Image", "");
   ApiResponse resp = call(r);

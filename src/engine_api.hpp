@@ -33,6 +33,7 @@ namespace pocketdock::detail {
 enum class ApiOp {
   ping,
   version,
+  info,
   container_create,
   container_start,
   container_stop,
@@ -83,6 +84,8 @@ struct ApiRequest {
   /// Send `Connection: close`: cpp-httplib 0.11 waits for a body after a 304 without
   /// Content-Length (start/stop of a container already in that state) until the server closes.
   bool close_connection = false;
+  /// Podman's own API (`/v4.0.0/libpod` + path) instead of the Docker-compatible one.
+  bool libpod = false;
 };
 
 struct ApiResponse {
@@ -129,6 +132,22 @@ struct ArchivePathStat {
 [[nodiscard]] std::string podman_literal_path(const std::string& path);
 
 class CallDeadlines;
+/// The OCI runtimes an engine offers (`GET /info`).
+struct EngineRuntimes {
+  std::vector<std::string> names;  ///< sorted
+  std::string default_runtime;
+  /// Whether one container may run under another runtime than the default. Podman 4.3's API
+  /// ignores a per-container runtime (compat `HostConfig.Runtime` and libpod `oci_runtime`).
+  bool per_container = true;
+};
+
+/// Runtime names and the default from an `/info` answer, bounded: at most 64 names of at most
+/// 128 characters of [A-Za-z0-9._-]; anything else is skipped.
+[[nodiscard]] EngineRuntimes parse_engine_runtimes(const nlohmann::json& info);
+
+/// A create body as Podman 4.3 takes it: it refuses the `uid=`/`gid=` tmpfs options, and its `U`
+/// option gives a tmpfs mount to the container's user instead (callers only ever ask for that user).
+[[nodiscard]] nlohmann::json podman_create_body(nlohmann::json body);
 
 /// Shared by every handle made from one engine. Thread-safe.
 class EngineClient {
@@ -187,6 +206,12 @@ class EngineClient {
   /// @throws ContainerNameInUse, ContainerNotFound
   void rename_container(const std::string& id, const std::string& new_name);
   [[nodiscard]] nlohmann::json list_containers(const std::string& label_filter);
+  /// The runtimes this engine offers (`GET /info`). @throws SocketError, TimeoutError
+  [[nodiscard]] EngineRuntimes runtimes();
+  /// The OCI runtime a container runs under. Docker: `HostConfig.Runtime`; Podman's compat
+  /// inspect says "oci", so its own inspect's `OCIRuntime` is read. "" when not reported.
+  /// @throws ContainerNotFound, SocketError, TimeoutError
+  [[nodiscard]] std::string container_runtime(const std::string& id);
 
   [[nodiscard]] std::string exec_create(const std::string& container_id, const ExecCreateRequest& request);
   [[nodiscard]] ExecState exec_inspect(const std::string& exec_id);

@@ -66,9 +66,11 @@ ContainerInfo Container::info() {
       top.reset();
     }
   }
-  return detail::build_container_info(inspect, usage ? &usage->stats : nullptr,
-                                      usage ? usage->cpu_percent : std::nullopt, top ? &*top : nullptr, s.name,
-                                      std::chrono::system_clock::now());
+  ContainerInfo info =
+      detail::build_container_info(inspect, usage ? &usage->stats : nullptr, usage ? usage->cpu_percent : std::nullopt,
+                                   top ? &*top : nullptr, s.name, std::chrono::system_clock::now());
+  info.security.runtime = s.engine->container_runtime(id);
+  return info;
 }
 
 std::map<int, int> Container::ports() {

@@ -10,7 +10,9 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace pocketdock {
 
@@ -84,6 +86,32 @@ inline void from_json(const nlohmann::json& j, BufferSnapshot& b) {
   b.err = j.value("stderr", "");
 }
 
+inline void to_json(nlohmann::json& j, const SecurityPosture& p) {
+  j = {{"profile", p.profile},
+       {"no_new_privileges", p.no_new_privileges},
+       {"cap_add", p.cap_add},
+       {"cap_drop", p.cap_drop},
+       {"pids_limit", p.pids_limit ? nlohmann::json(*p.pids_limit) : nlohmann::json(nullptr)},
+       {"read_only_root", p.read_only_root},
+       {"tmpfs", p.tmpfs},
+       {"network_mode", p.network_mode},
+       {"user", p.user},
+       {"runtime", p.runtime}};
+}
+inline void from_json(const nlohmann::json& j, SecurityPosture& p) {
+  p.profile = j.value("profile", "");
+  p.no_new_privileges = j.value("no_new_privileges", false);
+  p.cap_add = j.value("cap_add", std::vector<std::string>{});
+  p.cap_drop = j.value("cap_drop", std::vector<std::string>{});
+  if (j.contains("pids_limit") && j["pids_limit"].is_number_integer())
+    p.pids_limit = j["pids_limit"].get<std::int64_t>();
+  p.read_only_root = j.value("read_only_root", false);
+  p.tmpfs = j.value("tmpfs", std::map<std::string, std::string>{});
+  p.network_mode = j.value("network_mode", "");
+  p.user = j.value("user", "");
+  p.runtime = j.value("runtime", "");
+}
+
 inline void to_json(nlohmann::json& j, const ContainerInfo& i) {
   nlohmann::json ports = nlohmann::json::object();
   for (const auto& [h, c] : i.ports) ports[std::to_string(h)] = c;
@@ -103,7 +131,8 @@ inline void to_json(nlohmann::json& j, const ContainerInfo& i) {
        {"network", i.network},
        {"ip_address", i.ip_address},
        {"ports", ports},
-       {"processes", i.processes}};
+       {"processes", i.processes},
+       {"security", i.security}};
 }
 inline void from_json(const nlohmann::json& j, ContainerInfo& i) {
   i.id = j.value("id", "");
@@ -126,6 +155,7 @@ inline void from_json(const nlohmann::json& j, ContainerInfo& i) {
     for (const auto& [h, c] : j["ports"].items()) i.ports[std::stoi(h)] = c.get<int>();
   }
   if (j.contains("processes")) i.processes = j["processes"].get<std::vector<std::map<std::string, std::string>>>();
+  if (j.contains("security")) i.security = j["security"].get<SecurityPosture>();
 }
 
 inline void to_json(nlohmann::json& j, const ContainerListItem& i) {

@@ -3,6 +3,8 @@
 /// Option aggregates. Use designated initializers:
 /// `create_new_container({.image = "pocketdock/minimal-shell", .mem_limit = "256m"})`.
 
+#include <pocketdock/security.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <map>
@@ -64,10 +66,17 @@ struct CreateOptions {
   std::map<std::string, std::string> env;
   std::string workdir;
   std::string user;
-  /// Networking on or off; unset means the profile's default, else the engine default (on).
+  /// Networking on or off. Unset means: the image profile's default, else on when a port is
+  /// published (standard), off (strict), the engine's default, on (none).
   std::optional<bool> network;
   /// Extra labels (the pocketdock.* labels are always set and cannot be overridden).
   std::map<std::string, std::string> labels;
+  /// Security profile and per-field adjustments (see security.hpp); `standard` by default.
+  SecurityOptions security;
+  /// OCI runtime of the container ("runsc" for gVisor); empty means the engine's default. It
+  /// must be one the engine offers (`GET /info`); Podman 4.3 runs every container of a service
+  /// under that service's default runtime, so there only that one is accepted.
+  std::string runtime;
   EngineOptions engine;
 };
 

@@ -14,6 +14,7 @@
 #include <pocketdock/process.hpp>
 #include <pocketdock/profiles.hpp>
 #include <pocketdock/projects.hpp>
+#include <pocketdock/security.hpp>
 #include <pocketdock/session.hpp>
 #include <pocketdock/types.hpp>
 #include <pocketdock/units.hpp>

@@ -3,6 +3,8 @@
 /// Value types returned by pocketdock. They mirror the Python reference's frozen dataclasses.
 /// `stdout`/`stderr` are C macros, so output members are named `out` and `err`.
 
+#include <pocketdock/security.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -83,6 +85,8 @@ struct ContainerInfo {
   std::string ip_address;
   std::map<int, int> ports;  ///< host port -> container port
   std::vector<std::map<std::string, std::string>> processes;
+  /// The confinement the engine reports for the container.
+  SecurityPosture security;
 
   bool operator==(const ContainerInfo&) const = default;
 };

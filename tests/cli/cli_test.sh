@@ -20,6 +20,7 @@ api() {  # api METHOD PATH: calls the engine directly, prints the body
 cleanup() {
   api DELETE "/containers/$name?force=true" >/dev/null
   api DELETE "/containers/$name-p?force=true" >/dev/null
+  api DELETE "/containers/$name-s?force=true" >/dev/null
   for i in "${images[@]}"; do api DELETE "/images/$i" >/dev/null; done
   rm -rf "$work"
 }
@@ -58,6 +59,16 @@ case $case in
     inspect=$(api GET "/containers/$name-p/json")
     check "uses the profile's image" grep -qE '"Image":"(docker.io/)?pocketdock/minimal-shell' <<<"$inspect"
     check "applies the profile's network_default (off)" contains "$inspect" '"NetworkMode":"none"'
+    pd create --image pocketdock/minimal-shell --name "$name-s" --security strict --runtime runc >/dev/null
+    expect_rc 0 $? "create --security strict --runtime runc"
+    inspect=$(api GET "/containers/$name-s/json")
+    check "strict: read-only root" contains "$inspect" '"ReadonlyRootfs":true'
+    check "strict: the profile label" contains "$inspect" '"pocketdock.security":"strict"'
+    pd info "$name-s" >"$work/sinfo.out" 2>&1
+    check "info shows the posture" grep -q "Security: strict" "$work/sinfo.out"
+    pd create --image pocketdock/minimal-shell --name "$name-x" --runtime no-such-runtime >"$work/rt.out" 2>&1
+    expect_rc 1 $? "an unknown runtime fails"
+    check "naming what the engine offers" grep -q "runc" "$work/rt.out"
     ;;
   run)
     create; expect_rc 0 $? "create"

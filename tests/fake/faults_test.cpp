@@ -279,10 +279,16 @@ TEST_F(Faults, ResponseHeadOverTheCap) {
 
 TEST_F(Faults, ServerErrorWithANonJsonBody) {
   auto& c = container();
-  exec_create_fault(FakeEngine::raw(pdtest::http_response(500, "upstream exploded\n", "text/plain")));
+  // Like Go's net/http, an engine that closes after its answer says so (`Connection: close`).
+  auto closing_500 = [](const std::string& body, const std::string& type) {
+    return FakeEngine::raw(fmt::format("HTTP/1.1 500 X\r\nConnection: close\r\nContent-Type: {}\r\n"
+                                       "Content-Length: {}\r\n\r\n{}",
+                                       type, body.size(), body));
+  };
+  exec_create_fault(closing_500("upstream exploded\n", "text/plain"));
   auto what = expect_error<pocketdock::SocketCommunicationError>([&] { (void)c.run("true"); }, 1s);
   EXPECT_THAT(what, HasSubstr("HTTP 500: upstream exploded"));
-  archive_fault(FakeEngine::raw(pdtest::http_response(500, "<html>bad gateway</html>", "text/html")));
+  archive_fault(closing_500("<html>bad gateway</html>", "text/html"));
   what = expect_error<pocketdock::SocketCommunicationError>([&] { (void)c.read_file("/x"); }, 1s);
   EXPECT_THAT(what, HasSubstr("<html>bad gateway</html>"));
   expect_recovered();

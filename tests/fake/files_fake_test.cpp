@@ -122,6 +122,8 @@ class FakeFiles : public ::testing::Test {
   void SetUp() override {
     engine.on("POST", "/containers/create", FakeEngine::json(201, R"({"Id":"abc123abc123abc123"})"));
     engine.on("POST", "/start", FakeEngine::empty(204));
+    engine.on("GET", "/containers/abc123abc123abc123/json",
+              FakeEngine::json(200, R"({"Id":"abc123abc123abc123","HostConfig":{"Runtime":"runc"}})"));
     engine.on("DELETE", "/containers/", FakeEngine::empty(204));
     engine.on("POST", "/exec", FakeEngine::json(201, R"({"Id":"exec1"})"));
     engine.on("POST", "/exec/exec1/start",
@@ -250,9 +252,9 @@ TEST_F(FakeFiles, MissingContainerIsContainerNotFound) {
 
 TEST_F(FakeFiles, HeadNotFoundOfAMissingContainerIsContainerNotFound) {
   engine.on("HEAD", "/archive", FakeEngine::empty(404));
+  auto c = make();
   engine.on("GET", "/containers/abc123abc123abc123/json",
             FakeEngine::json(404, R"({"message":"No such container: abc123abc123abc123"})"));
-  auto c = make();
   EXPECT_THROW(c.write_file("/a/b.txt", "x"), pocketdock::ContainerNotFound);
 }
 

@@ -57,7 +57,9 @@ struct ImageGuard {
 // ----- Info -----
 
 TEST(Info, RunningContainerHasEveryField) {
-  auto c = create_new_container(pdtest::sandbox_options());
+  auto opts = pdtest::sandbox_options();
+  opts.network = true;  // for the IP address
+  auto c = create_new_container(opts);
   auto started = std::chrono::steady_clock::now();
   auto info = c.info();
   auto took = std::chrono::steady_clock::now() - started;

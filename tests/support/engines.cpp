@@ -14,11 +14,25 @@ std::string engine_kind() {
   return v == nullptr ? std::string("podman") : std::string(v);
 }
 
-std::string engine_socket() {
+std::string test_runtime() {
+  const char* v = std::getenv("POCKETDOCK_TEST_RUNTIME");
+  return v == nullptr ? std::string() : std::string(v);
+}
+
+std::string engine_main_socket() {
   std::string var = engine_kind() == "docker" ? "POCKETDOCK_TEST_DOCKER_SOCKET" : "POCKETDOCK_TEST_PODMAN_SOCKET";
   const char* v = std::getenv(var.c_str());
   if (v != nullptr && *v != '\0') return v;
   return "/run/pocketdock/" + engine_kind() + ".sock";
+}
+
+std::string engine_socket() {
+  // Podman 4.3 picks the runtime per service: gVisor there is a second service.
+  if (engine_kind() == "podman" && test_runtime() == "runsc") {
+    const char* v = std::getenv("POCKETDOCK_TEST_PODMAN_RUNSC_SOCKET");
+    return v != nullptr && *v != '\0' ? std::string(v) : std::string("/run/pocketdock/podman-runsc.sock");
+  }
+  return engine_main_socket();
 }
 
 std::string unique_name(const std::string& prefix) { return prefix + "-" + pocketdock::detail::random_hex(10); }
@@ -37,6 +51,7 @@ pocketdock::CreateOptions sandbox_options() {
   o.name = unique_name();
   o.labels = test_labels();
   o.engine.socket = engine_socket();
+  o.runtime = test_runtime();
   return o;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Real-engine test support. POCKETDOCK_TEST_ENGINE (podman|docker) picks the engine and
-// POCKETDOCK_TEST_PODMAN_SOCKET / POCKETDOCK_TEST_DOCKER_SOCKET say where it listens.
+// Real-engine test support. POCKETDOCK_TEST_ENGINE (podman|docker) picks the engine,
+// POCKETDOCK_TEST_PODMAN_SOCKET / POCKETDOCK_TEST_DOCKER_SOCKET say where it listens, and
+// POCKETDOCK_TEST_RUNTIME (e.g. runsc) the OCI runtime of test containers.
 // An engine that does not answer fails the whole run: it is never a skip.
 
 #include <pocketdock/pocketdock.hpp>
@@ -20,7 +21,13 @@ namespace pdtest {
 inline constexpr const char* kTestImage = "pocketdock/minimal-shell";
 
 [[nodiscard]] std::string engine_kind();
+/// POCKETDOCK_TEST_RUNTIME: the OCI runtime test containers use ("" = the engine's default).
+[[nodiscard]] std::string test_runtime();
+/// The engine's socket for this run: under POCKETDOCK_TEST_RUNTIME=runsc on Podman, the socket of
+/// the service whose default runtime is runsc (POCKETDOCK_TEST_PODMAN_RUNSC_SOCKET).
 [[nodiscard]] std::string engine_socket();
+/// The engine's main socket (POCKETDOCK_TEST_PODMAN_SOCKET / POCKETDOCK_TEST_DOCKER_SOCKET).
+[[nodiscard]] std::string engine_main_socket();
 [[nodiscard]] std::string unique_name(const std::string& prefix = "pdtest");
 
 /// `pocketdock.test=true`, plus `pocketdock.test.run=$POCKETDOCK_TEST_RUN_ID` when set (the leak

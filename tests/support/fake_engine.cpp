@@ -97,6 +97,10 @@ void serve_container(FakeEngine& engine) {
   engine.on("POST", "/start", FakeEngine::empty(204));
   engine.on("DELETE", "/containers/", FakeEngine::empty(204));
   engine.on("POST", "/stop", FakeEngine::empty(204));
+  // Read after start for the runtime: compat inspect (Docker) or libpod inspect (Podman).
+  engine.on(
+      "GET", "/containers/abc123abc123abc123/json",
+      FakeEngine::json(200, R"({"Id":"abc123abc123abc123","HostConfig":{"Runtime":"runc"},"OCIRuntime":"runc"})"));
 }
 
 pocketdock::CreateOptions fake_container_options(const FakeEngine& engine, const std::string& name,
