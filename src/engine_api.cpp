@@ -159,7 +159,9 @@ class CallDeadlines {
         continue;
       }
       if (Clock::now() < first->second.first) {
-        wake_.wait_until(lock, first->second.first);
+        // A copy: `disarm` may erase the entry while this thread waits.
+        const Clock::time_point when = first->second.first;
+        wake_.wait_until(lock, when);
         continue;
       }
       first->second.second->stop();  // thread-safe: shuts the socket of the call in flight
