@@ -32,7 +32,8 @@ class TarWriter {
   void write_data(std::string_view data);
   /// Writes the end-of-archive blocks and flushes. Idempotent.
   void close();
-  /// Ends without end-of-archive blocks (archive_write_fail): what was written stays as it is.
+  /// Ends without end-of-archive blocks or padding: nothing more reaches the sink, and what was
+  /// written stays as it is.
   void abandon() noexcept;
 
  private:
@@ -45,6 +46,7 @@ class TarWriter {
   struct archive* archive_ = nullptr;
   std::exception_ptr sink_error_;
   bool closed_ = false;
+  bool discarding_ = false;  ///< abandoned: libarchive's last writes are refused, not sent
 };
 
 /// A directory entry written before a file (the parents an upload creates).
