@@ -46,7 +46,7 @@ class TarWriter {
   struct archive* archive_ = nullptr;
   std::exception_ptr sink_error_;
   bool closed_ = false;
-  bool discarding_ = false;  ///< abandoned: libarchive's last writes are refused, not sent
+  bool refusing_ = false;  ///< abandoned or destroyed: libarchive's last writes are refused
 };
 
 /// A directory entry written before a file (the parents an upload creates).
