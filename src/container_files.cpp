@@ -182,6 +182,7 @@ constexpr std::size_t kMaxExecErrorText = 4096;
 constexpr int kExitMissing = 40;
 constexpr int kExitDirectory = 41;
 constexpr int kExitNotRegular = 42;
+constexpr int kExitWriteFailed = 43;  ///< `cat > file` failed; the partial file is removed
 
 // $1 is the absolute path: never an option, never parsed as code.
 constexpr const char* kReadScript =
@@ -189,7 +190,7 @@ constexpr const char* kReadScript =
 // $1 the absolute path, $2 the octal mode; stdin is the content.
 constexpr const char* kWriteScript =
     "[ -d \"$1\" ] && exit 41; d=${1%/*}; if [ -n \"$d\" ]; then mkdir -p -- \"$d\" || exit 1; fi; "
-    "cat > \"$1\" && chmod -- \"$2\" \"$1\"";
+    "if ! cat > \"$1\"; then rm -f -- \"$1\"; exit 43; fi; chmod -- \"$2\" \"$1\"";
 
 /// Runs `argv` (stdin `input`, if any), handing its stdout to `sink` as it arrives; returns the
 /// exit code and the start of stderr. If `sink` throws, the command is killed and the exception
@@ -244,6 +245,13 @@ void check_file_exec(int code, const std::string& err, const std::string& path, 
     case kExitMissing: throw FileNotFound(fmt::format("{}: no such file in the container: {}", what, path));
     case kExitDirectory: throw InvalidArgument(fmt::format("{}: {} is a directory, not a file", what, path));
     case kExitNotRegular: throw InvalidArgument(fmt::format("{}: {} is not a regular file", what, path));
+    case kExitWriteFailed:
+      if (err.find("No space left") != std::string::npos) {
+        throw NoSpaceLeft(fmt::format("{}: no space left on the {} mount at {} for {} (the partial file was removed)",
+                                      what, mount.second, mount.first, path));
+      }
+      throw PocketDockError(fmt::format("{}: writing {} failed in the container (the partial file was removed): {}",
+                                        what, path, trim(err)));
     case 126:
     case 127:
       throw PocketDockError(fmt::format(

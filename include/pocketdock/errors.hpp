@@ -143,6 +143,13 @@ class FileTooLarge : public PocketDockError {
   using PocketDockError::PocketDockError;
 };
 
+/// A write found no room in the container (a full tmpfs mount, say). The partial file is removed:
+/// nothing half-written is left or reported as written.
+class NoSpaceLeft : public PocketDockError {
+ public:
+  using PocketDockError::PocketDockError;
+};
+
 /// An archive from the engine held entries that would land outside the destination.
 class UnsafeArchive : public PocketDockError {
  public:

@@ -198,6 +198,25 @@ TEST(SecurityStrict, OneFieldCanBeAdjusted) {
   EXPECT_EQ(cap_eff(c, ""), 0U);
 }
 
+// Under strict, /tmp and the home directory are tmpfs mounts: single files go through an exec.
+// A write that fills the mount is NoSpaceLeft and leaves no partial file (issue 14, item 2).
+TEST(SecurityStrict, FilesOnItsTmpfsMountsAndAFullMount) {
+  auto o = with_profile(SecurityProfile::strict);
+  o.security.tmpfs_size = "1m";
+  auto c = create_new_container(o);
+  std::string bytes("a\0b\xff\n", 5);
+  c.write_file("/home/sandbox/f", bytes);
+  EXPECT_EQ(c.read_file("/home/sandbox/f"), bytes);
+  c.write_file("/tmp/small", "ok");
+  EXPECT_EQ(c.read_file("/tmp/small"), "ok");
+
+  std::string big(2U << 20, 'x');
+  EXPECT_THROW(c.write_file("/tmp/big", big), pocketdock::NoSpaceLeft);
+  EXPECT_THAT(c.list_files("/tmp"), ::testing::ElementsAre("small"));  // no partial file left
+  c.write_file("/tmp/after", "still works");
+  EXPECT_EQ(c.read_file("/tmp/after"), "still works");
+}
+
 TEST(SecurityNone, KeepsTheEngineDefaults) {
   auto o = as_root();
   o.security.profile = SecurityProfile::none;
