@@ -70,9 +70,6 @@ class Soak {
 
   Snapshot measure() {
     Snapshot s;
-    s.fds = count_dir("/proc/self/fd");
-    s.threads = count_dir("/proc/self/task");
-    s.rss_kib = static_cast<long>(pdtest::proc_status_kib("VmRSS"));
     for (Container* c : {a_.get(), b_.get()}) {
       auto inspect = engine_->inspect_container(c->id());
       for (const auto& exec_id : inspect.value("ExecIDs", nlohmann::json::array())) {
@@ -87,6 +84,11 @@ class Soak {
           static_cast<long>(engine_->container_top(c->id()).value("Processes", nlohmann::json::array()).size());
     }
     s.containers = static_cast<long>(engine_->list_containers(label_).size());
+    // Counted after the engine calls above, so both snapshots hold what this measuring client
+    // itself keeps (its pooled connection, its deadline thread, both made at its first call).
+    s.fds = count_dir("/proc/self/fd");
+    s.threads = count_dir("/proc/self/task");
+    s.rss_kib = static_cast<long>(pdtest::proc_status_kib("VmRSS"));
     return s;
   }
 
