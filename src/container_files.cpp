@@ -199,19 +199,12 @@ std::pair<int, std::string> exec_streaming(ContainerState& s, const std::string&
                                            const std::vector<std::string>& argv, std::optional<std::string_view> input,
                                            const std::function<void(std::string_view)>& sink) {
   EngineClient& engine = *s.engine;
-  LaunchedExec ex = launch_exec(engine, id, argv, {}, input.has_value(), nullptr, false);
-  if (input) {
-    // Written before reading: `cat > file` prints nothing, so it cannot block on its output.
-    try {
-      ex.stream.conn.write_all(*input, deadline_after(s.timeout));
-    } catch (const SocketCommunicationError&) {
-      // The command ended without reading all of its input: its exit code says why.
-    } catch (...) {
-      kill_exec(engine, id, ex.token, ex.user, ex.supervised, false);
-      throw;
-    }
-    ex.stream.conn.shutdown_write();
-  }
+  RunOptions run;
+  if (input) run.input = std::string(*input);
+  // A large input is written by its own thread while the output is read: a command that stops
+  // reading (`cat` on a full disk) must not leave us blocked on a write the engine never takes.
+  std::jthread writer;
+  LaunchedExec ex = launch_exec(engine, id, argv, run, false, &writer, false);
   ExecReader reader(std::move(ex.stream));
   std::string err;
   try {
@@ -229,8 +222,10 @@ std::pair<int, std::string> exec_streaming(ContainerState& s, const std::string&
     // left unread.
     auto discard = [](std::uint8_t, std::string_view) {};
     (void)kill_and_drain(engine, id, ex.token, ex.user, ex.supervised, reader, discard);
+    reader.connection().interrupt();  // ends a stdin writer still waiting
     throw;
   }
+  reader.connection().interrupt();  // the command ended: what it did not read is dropped
   if (reader.cut_mid_frame()) {
     throw SocketCommunicationError("exec output stream was cut inside a frame", ErrorContext{"exec start", id, "", 0});
   }

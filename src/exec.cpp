@@ -203,7 +203,12 @@ LaunchedExec launch_exec(EngineClient& engine, const std::string& container_id, 
   if (keep_stdin_open) return ex;
   if (has_input) {
     if (options.input->size() <= 16 * 1024 || stdin_writer == nullptr) {
-      ex.stream.conn.write_all(*options.input, deadline_after(engine.api_timeout()));
+      try {
+        ex.stream.conn.write_all(*options.input, deadline_after(engine.api_timeout()));
+      } catch (const SocketCommunicationError&) {
+        // The command ended without reading all of its input (as the writer thread below
+        // tolerates too): its output and exit code say what happened.
+      }
       ex.stream.conn.shutdown_write();
     } else {
       // A large input is written concurrently so a command that writes before reading cannot
