@@ -2,7 +2,7 @@
 # Runs the test tiers under the sanitizers, against the real engines named by
 # POCKETDOCK_TEST_PODMAN_SOCKET and POCKETDOCK_TEST_DOCKER_SOCKET (scripts/engines.sh start):
 #   asan  (AddressSanitizer + UBSan, every finding fatal): the unit and fake-engine tiers, and the
-#         run, stream, spawn, session and files integration tests on both engines;
+#         run, stream, spawn, session, files and engine-fault integration tests on both engines;
 #   tsan  (ThreadSanitizer): the fake-engine tier and the threaded integration tests (concurrent
 #         runs and streams over the connection pool, callbacks, shutdown racing streams,
 #         processes and sessions) on both engines.
@@ -17,7 +17,8 @@ if command -v ccache >/dev/null 2>&1; then export CMAKE_CXX_COMPILER_LAUNCHER=cc
 
 # The 256 MiB stream's peak-RSS bound does not hold under ASan (its allocator keeps freed chunks
 # in quarantine); the plain tier checks it.
-asan_integration='RunTest.*:ExecStream*.*:Process*.*:Session*.*:Files*.*:-Info.CpuPercent*:ExecStreamTest.Stream256MiBInConstantMemory'
+asan_integration='RunTest.*:ExecStream*.*:Process*.*:Session*.*:Files*.*:EngineFaults.*:EngineRestart.*'
+asan_integration+=':SecurityStrict.FilesOnItsTmpfsMountsAndAFullMount:-Info.CpuPercent*:ExecStreamTest.Stream256MiBInConstantMemory'
 tsan_integration='RunTest.SequentialAndConcurrentRuns:ExecStreamTest.ManyStreamsAtOnceFromSeveralThreads'
 tsan_integration+=':ExecStreamShutdown.*:ProcessTest.UsableFromSeveralThreads:ProcessShutdown.*:ProcessKillRace.*'
 tsan_integration+=':SessionTest.ConcurrentCallersTakeTurns:SessionLifecycle.*:CallbacksTest.*'
