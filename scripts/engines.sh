@@ -149,6 +149,9 @@ need_tools() {
 case "${1:-start}" in
   start)
     mkdir -p "$run_dir"
+    # The engines inherit this directory: conmon writes an `oom` file into its working directory
+    # when a container is OOM-killed, which must not land in the caller's checkout.
+    cd "$run_dir"
     which=${2:-both}
     need_tools runc curl busybox bash-static
     pids=()
