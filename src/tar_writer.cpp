@@ -38,7 +38,7 @@ TarWriter::TarWriter(TarSink sink) : sink_(std::move(sink)) {
 }
 
 TarWriter::~TarWriter() {
-  refusing_ = true;  // a writer destroyed unclosed sends nothing more
+  refusing_ = true;                                       // a writer destroyed unclosed sends nothing more
   if (archive_ != nullptr) archive_write_free(archive_);  // also closes, which frees its state
 }
 

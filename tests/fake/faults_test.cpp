@@ -281,9 +281,10 @@ TEST_F(Faults, ServerErrorWithANonJsonBody) {
   auto& c = container();
   // Like Go's net/http, an engine that closes after its answer says so (`Connection: close`).
   auto closing_500 = [](const std::string& body, const std::string& type) {
-    return FakeEngine::raw(fmt::format("HTTP/1.1 500 X\r\nConnection: close\r\nContent-Type: {}\r\n"
-                                       "Content-Length: {}\r\n\r\n{}",
-                                       type, body.size(), body));
+    return FakeEngine::raw(
+        fmt::format("HTTP/1.1 500 X\r\nConnection: close\r\nContent-Type: {}\r\n"
+                    "Content-Length: {}\r\n\r\n{}",
+                    type, body.size(), body));
   };
   exec_create_fault(closing_500("upstream exploded\n", "text/plain"));
   auto what = expect_error<pocketdock::SocketCommunicationError>([&] { (void)c.run("true"); }, 1s);
